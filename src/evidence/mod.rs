@@ -1,0 +1,202 @@
+//! Stage 1 of the pipeline: load the evidence a deployment manifest names.
+//!
+//! Everything here is read-only input; nothing is judged. Failures are
+//! [`InputError`]s (exit code 2: nothing was audited).
+
+pub mod cloud;
+pub mod manifest;
+pub mod permissions;
+pub mod text;
+pub mod transaction;
+pub mod yaml;
+
+use crate::error::InputError;
+pub use cloud::{CloudEvidence, CloudFile, Unavailable};
+pub use manifest::Service;
+use permissions::PermissionsExport;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+pub use transaction::{ExportFormat, OptionValue, TxExport, TxObject};
+
+/// Everything known about one deployment before any check runs.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub manifest_path: PathBuf,
+    pub name: String,
+    pub multi_tenant: bool,
+    pub services: Vec<Service>,
+    pub wde_version: Option<String>,
+    pub tenants: Vec<Tenant>,
+    pub permissions: Option<Arc<PermissionsExport>>,
+    pub permissions_path: Option<PathBuf>,
+    pub network: Network,
+}
+
+/// One tenant: its export, the object picked for it, its cloud evidence.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub name: String,
+    pub export: Arc<TxExport>,
+    /// Index in `export.objects` of this tenant's `hybrid_integration`.
+    pub object: Option<usize>,
+    pub cloud: Option<Arc<CloudEvidence>>,
+}
+
+impl Tenant {
+    /// This tenant's `hybrid_integration` object, when the export has one.
+    pub fn object(&self) -> Option<&TxObject> {
+        self.object.and_then(|i| self.export.objects.get(i))
+    }
+
+    /// The subject string reports use.
+    pub fn subject(&self) -> String {
+        format!("tenant:{}", self.name)
+    }
+}
+
+/// Network settings from the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    pub proxy: Option<String>,
+    /// `host:port` entries.
+    pub extra_endpoints: Vec<String>,
+}
+
+impl Deployment {
+    /// Whether the deployment uses a service.
+    pub fn uses(&self, s: Service) -> bool {
+        self.services.contains(&s)
+    }
+}
+
+/// Loads a manifest (file, or directory with `deployment.yaml`) and every file it names.
+pub fn load(path: &Path) -> Result<Deployment, InputError> {
+    let manifest_path = manifest::manifest_path(path)?;
+    let text = text::read_text(&manifest_path)?;
+    let m = manifest::parse(&manifest_path, &text)?;
+    let base = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let resolve = |p: &str| -> PathBuf {
+        if p.is_empty() {
+            base.clone()
+        } else {
+            base.join(p)
+        }
+    };
+
+    let services = m
+        .services
+        .iter()
+        .map(|s| manifest::parse_service(&manifest_path, s))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut exports: BTreeMap<PathBuf, Arc<TxExport>> = BTreeMap::new();
+    let mut tenants = Vec::with_capacity(m.tenants.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &m.tenants {
+        if !seen.insert(t.name.value.clone()) {
+            return Err(yaml::at(
+                InputError::new(&manifest_path, format!("tenant `{}` is listed twice", t.name.value)),
+                &t.name,
+            ));
+        }
+        let tx_path = resolve(&t.transaction.value);
+        let export = match exports.get(&tx_path) {
+            Some(e) => e.clone(),
+            None => {
+                let text = text::read_text(&tx_path).map_err(|e| referenced(e, &manifest_path, &t.transaction))?;
+                let e = Arc::new(transaction::parse(&tx_path, &text)?);
+                exports.insert(tx_path.clone(), e.clone());
+                e
+            }
+        };
+        let object = pick_object(&export, &t.name.value, m.multi_tenant);
+        let cloud = match &t.cloud {
+            Some(c) => Some(Arc::new(
+                CloudEvidence::load(&resolve(&c.value)).map_err(|e| referenced(e, &manifest_path, c))?,
+            )),
+            None => None,
+        };
+        tenants.push(Tenant {
+            name: t.name.value.clone(),
+            export,
+            object,
+            cloud,
+        });
+    }
+
+    let (permissions, permissions_path) = match &m.permissions {
+        Some(p) => {
+            let path = resolve(&p.value);
+            let text = text::read_text(&path).map_err(|e| referenced(e, &manifest_path, p))?;
+            (Some(Arc::new(permissions::parse(&path, &text)?)), Some(path))
+        }
+        None => (None, None),
+    };
+
+    let mut extra_endpoints = Vec::new();
+    for e in &m.network.extra_endpoints {
+        if !valid_host_port(&e.value) {
+            return Err(yaml::at(
+                InputError::new(&manifest_path, format!("extra endpoint `{}` is not host:port", e.value))
+                    .hint("write endpoints as `host:port`, e.g. `streaming.mypurecloud.ie:443`"),
+                e,
+            ));
+        }
+        extra_endpoints.push(e.value.clone());
+    }
+
+    Ok(Deployment {
+        manifest_path,
+        name: m.name,
+        multi_tenant: m.multi_tenant,
+        services,
+        wde_version: m.wde_version,
+        tenants,
+        permissions,
+        permissions_path,
+        network: Network {
+            proxy: m.network.proxy,
+            extra_endpoints,
+        },
+    })
+}
+
+/// A referenced file's error, pointing back at the manifest line that named it
+/// when the file itself could not be opened.
+fn referenced(e: InputError, manifest: &Path, at: &serde_saphyr::Spanned<String>) -> InputError {
+    if e.position.is_some() {
+        return e;
+    }
+    let msg = format!("{} (`{}`): {}", e.message, at.value, e.path.display());
+    let mut out = yaml::at(InputError::new(manifest, msg), at);
+    out.hint = e.hint;
+    out
+}
+
+fn valid_host_port(s: &str) -> bool {
+    match s.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok_and(|p| p > 0),
+        None => false,
+    }
+}
+
+/// Picks the tenant's `hybrid_integration` among the export's objects: the one
+/// in the tenant, else (single-tenant) the one in Environment, else one with
+/// no tenant recorded, else any; `None` when no object has the exact name.
+fn pick_object(export: &TxExport, tenant: &str, multi_tenant: bool) -> Option<usize> {
+    let named: Vec<(usize, &TxObject)> = export
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.name.as_deref() == Some(transaction::OBJECT_NAME))
+        .collect();
+    let by_tenant = |want: Option<&str>| named.iter().find(|(_, o)| o.tenant.as_deref() == want).map(|(i, _)| *i);
+    by_tenant(Some(tenant))
+        .or_else(|| if multi_tenant { None } else { by_tenant(Some("Environment")) })
+        .or_else(|| by_tenant(None))
+        .or_else(|| named.first().map(|(i, _)| *i))
+}

@@ -1,0 +1,2 @@
+//! SAML certificate and encrypted private key: decoding, decryption and
+//! matching (rules CRT001–CRT008). Being written; see issue 3.

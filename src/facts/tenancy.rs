@@ -1,0 +1,2 @@
+//! Effective permissions on `hybrid_integration` objects through nested
+//! access groups (rules TEN001–TEN004). Being written; see issue 5.

@@ -1,0 +1,27 @@
+//! hybrid-preflight: the preflight and compliance auditor for Genesys Engage
+//! on premises ↔ Genesys Cloud CX hybrid integrations.
+//!
+//! The modules follow the pipeline:
+//!
+//! ```text
+//! evidence ──► facts ──► rules ──► results ──► report
+//!  manifest,    per tenant,  YAML pack +   status, reason,   table, JSON,
+//!  exports,     per endpoint built-in      evidence,         JUnit
+//!  cloud, ACLs  (+ probe)    checks        remediation
+//! ```
+//!
+//! [`audit::run`] drives the whole pipeline; the CLI in `main.rs` only parses
+//! flags, calls it, writes reports and picks the exit code.
+
+pub mod audit;
+pub mod error;
+pub mod evidence;
+pub mod facts;
+pub mod probe;
+pub mod report;
+pub mod result;
+pub mod rules;
+pub mod secret;
+
+pub use error::{InputError, InputErrors};
+pub use result::{AuditReport, CheckResult, Outcome, Severity, Status, Summary};

@@ -1,0 +1,1 @@
+//! Stage 3: the rule pack and its evaluation.
