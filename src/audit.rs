@@ -1,1 +1,162 @@
-//! The audit pipeline driver.
+//! The pipeline driver: evidence → facts → rules → results.
+
+use crate::evidence::Deployment;
+use crate::result::{AuditReport, CheckResult, Outcome, Status, Summary, ToolInfo};
+use crate::rules::builtin::Ctx;
+use crate::rules::{RulePack, Rule, Scope, eval};
+use std::time::Instant;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Facts derived once per run and shared by the checks.
+#[derive(Debug, Default)]
+pub struct Derived {
+    /// Required network endpoints (`host:port`), in report order.
+    pub endpoints: Vec<String>,
+}
+
+/// What to run and how.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// Skip live probes: network rules report `skip` (`offline`).
+    pub offline: bool,
+    /// Rule codes, code prefixes or categories to run (empty = all).
+    pub select: Vec<String>,
+    /// Rule codes, code prefixes or categories not to run.
+    pub ignore: Vec<String>,
+    /// The clock to judge validity against (tests pin it).
+    pub now: Option<OffsetDateTime>,
+    /// Host name recorded in the report.
+    pub host: Option<String>,
+}
+
+/// Whether a selector (`NET`, `CRT003`, `network`) names the rule.
+pub fn selector_matches(sel: &str, rule: &Rule) -> bool {
+    let code = &rule.meta.code;
+    code.eq_ignore_ascii_case(sel)
+        || rule.meta.category.eq_ignore_ascii_case(sel)
+        || (sel.len() < code.len() && code.to_ascii_uppercase().starts_with(&sel.to_ascii_uppercase()))
+}
+
+fn selected(rule: &Rule, opts: &AuditOptions) -> bool {
+    (opts.select.is_empty() || opts.select.iter().any(|s| selector_matches(s, rule)))
+        && !opts.ignore.iter().any(|s| selector_matches(s, rule))
+}
+
+/// Selectors that name no rule at all (a typo in `--select`/`--ignore`).
+pub fn unknown_selectors<'a>(pack: &RulePack, opts: &'a AuditOptions) -> Vec<&'a str> {
+    opts.select
+        .iter()
+        .chain(&opts.ignore)
+        .filter(|s| !pack.rules.iter().any(|r| selector_matches(s, r)))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The endpoints every tenant needs (`host:port`), deduplicated.
+fn required_endpoints(d: &Deployment) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for t in &d.tenants {
+        let Some(o) = t.object() else { continue };
+        for opt in ["base_auth_url", "base_service_url"] {
+            if let Some(v) = o.option("general", opt)
+                && let Ok(u) = url::Url::parse(v.text.trim())
+                && let Some(h) = u.host_str()
+            {
+                out.insert(format!("{h}:{}", u.port_or_known_default().unwrap_or(443)));
+            }
+        }
+    }
+    out.extend(d.network.extra_endpoints.iter().cloned());
+    out.into_iter().collect()
+}
+
+/// Runs every selected rule on every subject.
+pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport {
+    let started = OffsetDateTime::now_utc();
+    let now = opts.now.unwrap_or(started);
+    let derived = Derived {
+        endpoints: required_endpoints(d),
+    };
+    let mut results = Vec::new();
+    for rule in pack.rules.iter().filter(|r| selected(r, opts)) {
+        match rule.meta.scope {
+            Scope::Tenant => {
+                for t in &d.tenants {
+                    let ctx = Ctx { deployment: d, tenant: Some(t), endpoint: None, derived: &derived, now };
+                    results.push(timed(rule, t.subject(), || eval::evaluate(rule, &ctx)));
+                }
+            }
+            Scope::Deployment => {
+                let ctx = Ctx { deployment: d, tenant: None, endpoint: None, derived: &derived, now };
+                results.push(timed(rule, format!("deployment:{}", d.name), || eval::evaluate(rule, &ctx)));
+            }
+            Scope::Endpoint => {
+                for (i, ep) in derived.endpoints.iter().enumerate() {
+                    let ctx = Ctx { deployment: d, tenant: None, endpoint: Some(i), derived: &derived, now };
+                    let subject = format!("endpoint:{ep}");
+                    if opts.offline {
+                        results.push(timed(rule, subject, || Outcome::skip("offline", "live probes are off (--offline)")));
+                    } else {
+                        results.push(timed(rule, subject, || eval::evaluate(rule, &ctx)));
+                    }
+                }
+            }
+        }
+    }
+    let finished = OffsetDateTime::now_utc();
+    AuditReport {
+        schema_version: AuditReport::SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        deployment: d.name.clone(),
+        host: opts.host.clone().unwrap_or_else(local_host_name),
+        started_at: rfc3339(started),
+        finished_at: rfc3339(finished),
+        summary: Summary::of(&results),
+        results,
+    }
+}
+
+fn timed(rule: &Rule, subject: String, f: impl FnOnce() -> Outcome) -> CheckResult {
+    let t0 = Instant::now();
+    let o = f();
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    into_result(rule, subject, o, ms)
+}
+
+/// Attaches a rule's metadata to an outcome.
+pub fn into_result(rule: &Rule, subject: String, o: Outcome, duration_ms: f64) -> CheckResult {
+    let remediation = if o.status == Status::Pass { String::new() } else { rule.meta.fix.clone() };
+    CheckResult {
+        rule: rule.meta.code.clone(),
+        title: rule.meta.title.clone(),
+        category: rule.meta.category.clone(),
+        severity: rule.meta.severity,
+        subject,
+        status: o.status,
+        reason: o.reason,
+        message: o.message,
+        evidence: o.evidence,
+        remediation,
+        duration_ms: (duration_ms * 1000.0).round() / 1000.0,
+    }
+}
+
+/// RFC 3339 in UTC, seconds precision.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// This machine's host name, for the report.
+pub fn local_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -70,7 +70,9 @@ pub struct TxExport {
 /// Parses export text; JSON when it starts with `{`, INI otherwise.
 pub fn parse(path: &Path, text: &str) -> Result<TxExport, InputError> {
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    let json_array = trimmed.starts_with('[')
+        && trimmed[1..].trim_start().starts_with(['{', ']']);
+    if trimmed.starts_with('{') || json_array {
         parse_json(path, text)
     } else {
         parse_ini(path, text)

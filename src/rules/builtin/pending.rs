@@ -1,0 +1,43 @@
+//! Checks whose analysis modules are being integrated: they report `skip`
+//! (`not-implemented`), never a pass.
+
+use super::{Builtin, Ctx};
+use crate::result::Outcome;
+use crate::rules::model::Scope;
+use serde_json::Value;
+
+fn pending(_: &Ctx<'_>, _: &Value) -> Outcome {
+    Outcome::skip("not-implemented", "this check is not implemented yet")
+}
+
+fn any_params(_: &Value) -> Result<(), String> {
+    Ok(())
+}
+
+macro_rules! pending {
+    ($($id:ident = $name:literal, $scope:ident;)*) => {
+        $(pub const $id: Builtin = Builtin { name: $name, scope: Scope::$scope, validate: any_params, run: pending };)*
+    };
+}
+
+pending! {
+    CERT_DECODES = "certificate-decodes", Tenant;
+    CERT_VALID = "certificate-valid", Tenant;
+    CERT_EXPIRY = "certificate-expiry", Tenant;
+    CERT_STRENGTH = "certificate-strength", Tenant;
+    KEY_ENCRYPTED = "key-encrypted", Tenant;
+    KEY_DECRYPTS = "key-decrypts", Tenant;
+    KEY_MATCHES = "key-matches", Tenant;
+    IDP_CERT = "idp-certificate", Tenant;
+    ONE_OBJECT = "one-object-per-tenant", Deployment;
+    NO_CROSS_READ = "no-cross-tenant-read", Tenant;
+    UNIQUE_ORG = "unique-org", Deployment;
+    PERM_COVERAGE = "permissions-coverage", Tenant;
+    DNS = "dns-resolves", Endpoint;
+    TCP = "tcp-reachable", Endpoint;
+    TLS = "tls-handshake", Endpoint;
+    TLS_CERT = "tls-certificate", Endpoint;
+    TOKEN = "token-endpoint", Endpoint;
+    API = "api-endpoint", Endpoint;
+    SKEW = "clock-skew", Endpoint;
+}
