@@ -1,1 +1,215 @@
-fn main() {}
+//! The command line: parse flags, call the library, write reports, pick the
+//! exit code (0 clean, 1 findings, 2 usage or input error).
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use hybrid_preflight::audit::{self, AuditOptions};
+use hybrid_preflight::report::{self, ReportSpec, Style, Target};
+use hybrid_preflight::rules::RulePack;
+use hybrid_preflight::{Severity, evidence};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Preflight and compliance auditor for Genesys Engage on-premises ↔ Genesys Cloud CX hybrid integrations.
+#[derive(Parser)]
+#[command(name = "hybrid-preflight", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit a deployment: run every rule and write reports.
+    Audit(AuditArgs),
+    /// List or explain the rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List every rule: code, severity, category, title.
+    List {
+        /// Add user rule files (a directory of *.yaml, or a file). Repeatable.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Explain one rule: what it checks, why, how to fix, the guide step.
+    Explain {
+        /// Rule code, e.g. IDP004.
+        code: String,
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// Deployment manifest, or a directory holding deployment.yaml.
+    path: PathBuf,
+    /// Skip live network probes (network rules report `skip`, reason `offline`).
+    #[arg(long)]
+    offline: bool,
+    /// Run only these rule codes, code prefixes or categories (e.g. NET, CRT003, config). Comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+    /// Do not run these rule codes, code prefixes or categories.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// Exit 1 only for fail/error results at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Add user rule files (a directory of *.yaml, or a file). Repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+    /// Report to write: table, json:PATH, junit:PATH (`-` = stdout). Repeatable; default `table`.
+    #[arg(long = "report", value_name = "FORMAT[:PATH]")]
+    reports: Vec<ReportSpec>,
+    /// Judge validity at this instant (RFC 3339) instead of now; for reproducible reports.
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    now: Option<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+/// Network options (used by the live probes).
+#[derive(Args)]
+struct NetworkArgs {
+    /// Ask this DNS server instead of the system's (IP or IP:PORT).
+    #[arg(long, value_name = "IP[:PORT]")]
+    resolver: Option<String>,
+    /// Extra trusted CA certificates (PEM), e.g. a corporate inspection CA.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    ca_file: Vec<PathBuf>,
+    /// HTTP(S) proxy URL (else HTTPS_PROXY / NO_PROXY from the environment).
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Pin HOST:PORT to ADDR:PORT (curl's convention). Repeatable.
+    #[arg(long = "connect-to", value_name = "HOST:PORT:ADDR:PORT")]
+    connect_to: Vec<String>,
+    /// Per-probe timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    timeout: f64,
+    /// Probes in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    concurrency: usize,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` (expected critical, high, medium, low, info)"))
+}
+
+/// Exit codes (documented in README).
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::from(EXIT_CLEAN);
+            }
+            let _ = std::io::stdout().flush();
+            eprintln!("hybrid-preflight: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(a) => audit_cmd(a),
+        Command::Rules(RulesCommand::List { rules }) => {
+            let pack = load_pack(&rules)?;
+            let mut out = String::new();
+            for r in &pack.rules {
+                out.push_str(&format!("{:<8} {:<9} {:<18} {}\n", r.meta.code, r.meta.severity, r.meta.category, r.meta.title));
+            }
+            print(&out)?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Rules(RulesCommand::Explain { code, rules }) => {
+            let pack = load_pack(&rules)?;
+            let Some(r) = pack.get(&code) else {
+                bail!("no rule `{code}` (see `hybrid-preflight rules list`)");
+            };
+            print(&hybrid_preflight::rules::explain(r))?;
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn load_pack(user: &[PathBuf]) -> Result<RulePack> {
+    RulePack::load(user).map_err(|e| anyhow::anyhow!("invalid rule file:\n{e}"))
+}
+
+fn print(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn audit_cmd(a: AuditArgs) -> Result<u8> {
+    let reports = if a.reports.is_empty() {
+        vec![ReportSpec { format: report::Format::Table, target: Target::Stdout }]
+    } else {
+        a.reports.clone()
+    };
+    if reports.iter().filter(|r| r.target == Target::Stdout).count() > 1 {
+        bail!("only one --report can write to stdout");
+    }
+    let now = match &a.now {
+        Some(s) => Some(
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .with_context(|| format!("--now `{s}` is not an RFC 3339 time"))?,
+        ),
+        None => None,
+    };
+    if !(a.network.timeout.is_finite() && a.network.timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let pack = load_pack(&a.rules)?;
+    let opts = AuditOptions {
+        offline: a.offline,
+        select: a.select.clone(),
+        ignore: a.ignore.clone(),
+        now,
+        host: None,
+    };
+    let unknown = audit::unknown_selectors(&pack, &opts);
+    if !unknown.is_empty() {
+        bail!("--select/--ignore name no rule or category: {} (see `hybrid-preflight rules list`)", unknown.join(", "));
+    }
+    let deployment = evidence::load(&a.path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = audit::run(&deployment, &pack, &opts);
+    let stdout_tty = std::io::stdout().is_terminal();
+    for spec in &reports {
+        let style = Style {
+            color: spec.target == Target::Stdout && stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            width: if stdout_tty { terminal_width() } else { None },
+        };
+        let text = report::render(spec.format, &result, style);
+        match &spec.target {
+            Target::Stdout => print(&text)?,
+            Target::File(p) => report::write_atomic(p, &text).with_context(|| format!("cannot write report {}", p.display()))?,
+        }
+    }
+    Ok(if result.has_findings_at(a.fail_on) { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}
