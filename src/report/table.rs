@@ -43,6 +43,7 @@ pub fn render(report: &AuditReport, style: Style) -> String {
     if !style.color {
         t.force_no_tty();
     }
+    let has_rows = !rows.is_empty();
     for r in rows {
         let finding = match &r.reason {
             Some(reason) if r.status != Status::Pass => format!("[{reason}] {}", r.message),
@@ -62,7 +63,7 @@ pub fn render(report: &AuditReport, style: Style) -> String {
             passed.push(&r.rule);
         }
     }
-    let table = if rows.is_empty() { "no findings\n".to_owned() } else { format!("{t}\n") };
+    let table = if !has_rows { "no findings\n".to_owned() } else { format!("{t}\n") };
     let passed_line = if passed.is_empty() {
         String::new()
     } else {
