@@ -77,7 +77,7 @@ fn missing_export_points_at_the_manifest_line() {
     std::fs::remove_file(f.path("onprem/tenant-c.json")).unwrap();
     let r = run(&["audit", f.dir.path().to_str().unwrap(), "--offline"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("deployment.yaml:13:18: file not found (`onprem/tenant-c.json`)"), "{}", r.stderr);
+    assert!(r.stderr.contains("deployment.yaml:12:18: file not found (`onprem/tenant-c.json`)"), "{}", r.stderr);
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn broken_export_json_has_position() {
     f.write("onprem/tenant-a.json", "{\n  \"transactions\": [\n    {\"name\": \"hybrid_integration\",}\n  ]\n}\n");
     let r = run(&["audit", f.dir.path().to_str().unwrap(), "--offline"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("tenant-a.json:3:36: invalid JSON"), "{}", r.stderr);
+    assert!(r.stderr.contains("tenant-a.json:3:35: invalid JSON: trailing comma"), "{}", r.stderr);
 }
 
 #[test]
