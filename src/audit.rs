@@ -3,7 +3,7 @@
 use crate::evidence::Deployment;
 use crate::result::{AuditReport, CheckResult, Outcome, Status, Summary, ToolInfo};
 use crate::rules::builtin::Ctx;
-use crate::rules::{RulePack, Rule, Scope, eval};
+use crate::rules::{Rule, RulePack, Scope, eval};
 use std::time::Instant;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -35,7 +35,10 @@ pub fn selector_matches(sel: &str, rule: &Rule) -> bool {
     let code = &rule.meta.code;
     code.eq_ignore_ascii_case(sel)
         || rule.meta.category.eq_ignore_ascii_case(sel)
-        || (sel.len() < code.len() && code.to_ascii_uppercase().starts_with(&sel.to_ascii_uppercase()))
+        || (sel.len() < code.len()
+            && code
+                .to_ascii_uppercase()
+                .starts_with(&sel.to_ascii_uppercase()))
 }
 
 fn selected(rule: &Rule, opts: &AuditOptions) -> bool {
@@ -83,20 +86,42 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         match rule.meta.scope {
             Scope::Tenant => {
                 for t in &d.tenants {
-                    let ctx = Ctx { deployment: d, tenant: Some(t), endpoint: None, derived: &derived, now };
+                    let ctx = Ctx {
+                        deployment: d,
+                        tenant: Some(t),
+                        endpoint: None,
+                        derived: &derived,
+                        now,
+                    };
                     results.push(timed(rule, t.subject(), || eval::evaluate(rule, &ctx)));
                 }
             }
             Scope::Deployment => {
-                let ctx = Ctx { deployment: d, tenant: None, endpoint: None, derived: &derived, now };
-                results.push(timed(rule, format!("deployment:{}", d.name), || eval::evaluate(rule, &ctx)));
+                let ctx = Ctx {
+                    deployment: d,
+                    tenant: None,
+                    endpoint: None,
+                    derived: &derived,
+                    now,
+                };
+                results.push(timed(rule, format!("deployment:{}", d.name), || {
+                    eval::evaluate(rule, &ctx)
+                }));
             }
             Scope::Endpoint => {
                 for (i, ep) in derived.endpoints.iter().enumerate() {
-                    let ctx = Ctx { deployment: d, tenant: None, endpoint: Some(i), derived: &derived, now };
+                    let ctx = Ctx {
+                        deployment: d,
+                        tenant: None,
+                        endpoint: Some(i),
+                        derived: &derived,
+                        now,
+                    };
                     let subject = format!("endpoint:{ep}");
                     if opts.offline {
-                        results.push(timed(rule, subject, || Outcome::skip("offline", "live probes are off (--offline)")));
+                        results.push(timed(rule, subject, || {
+                            Outcome::skip("offline", "live probes are off (--offline)")
+                        }));
                     } else {
                         results.push(timed(rule, subject, || eval::evaluate(rule, &ctx)));
                     }
@@ -126,7 +151,11 @@ fn timed(rule: &Rule, subject: String, f: impl FnOnce() -> Outcome) -> CheckResu
 
 /// Attaches a rule's metadata to an outcome.
 pub fn into_result(rule: &Rule, subject: String, o: Outcome, duration_ms: f64) -> CheckResult {
-    let remediation = if o.status == Status::Pass { String::new() } else { rule.meta.fix.clone() };
+    let remediation = if o.status == Status::Pass {
+        String::new()
+    } else {
+        rule.meta.fix.clone()
+    };
     CheckResult {
         rule: rule.meta.code.clone(),
         title: rule.meta.title.clone(),

@@ -13,6 +13,11 @@
 //! [`audit::run`] drives the whole pipeline; the CLI in `main.rs` only parses
 //! flags, calls it, writes reports and picks the exit code.
 
+// Checks return `Result<_, Outcome>` to exit early with a verdict (skip for
+// missing evidence, fail for a finding); an `Outcome` is a result, not an
+// error, and its size on this cold path does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod audit;
 pub mod error;
 pub mod evidence;

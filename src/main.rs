@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Audit a deployment: run every rule and write reports.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// List or explain the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -98,7 +98,9 @@ struct NetworkArgs {
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}` (expected critical, high, medium, low, info)"))
+    Severity::parse(s).ok_or_else(|| {
+        format!("unknown severity `{s}` (expected critical, high, medium, low, info)")
+    })
 }
 
 /// Exit codes (documented in README).
@@ -110,7 +112,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -118,7 +124,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::from(EXIT_CLEAN);
             }
             let _ = std::io::stdout().flush();
@@ -130,12 +139,15 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Audit(a) => audit_cmd(a),
+        Command::Audit(a) => audit_cmd(*a),
         Command::Rules(RulesCommand::List { rules }) => {
             let pack = load_pack(&rules)?;
             let mut out = String::new();
             for r in &pack.rules {
-                out.push_str(&format!("{:<8} {:<9} {:<18} {}\n", r.meta.code, r.meta.severity, r.meta.category, r.meta.title));
+                out.push_str(&format!(
+                    "{:<8} {:<9} {:<18} {}\n",
+                    r.meta.code, r.meta.severity, r.meta.category, r.meta.title
+                ));
             }
             print(&out)?;
             Ok(EXIT_CLEAN)
@@ -164,11 +176,19 @@ fn print(s: &str) -> Result<()> {
 
 fn audit_cmd(a: AuditArgs) -> Result<u8> {
     let reports = if a.reports.is_empty() {
-        vec![ReportSpec { format: report::Format::Table, target: Target::Stdout }]
+        vec![ReportSpec {
+            format: report::Format::Table,
+            target: Target::Stdout,
+        }]
     } else {
         a.reports.clone()
     };
-    if reports.iter().filter(|r| r.target == Target::Stdout).count() > 1 {
+    if reports
+        .iter()
+        .filter(|r| r.target == Target::Stdout)
+        .count()
+        > 1
+    {
         bail!("only one --report can write to stdout");
     }
     let now = match &a.now {
@@ -191,23 +211,33 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
     if !unknown.is_empty() {
-        bail!("--select/--ignore name no rule or category: {} (see `hybrid-preflight rules list`)", unknown.join(", "));
+        bail!(
+            "--select/--ignore name no rule or category: {} (see `hybrid-preflight rules list`)",
+            unknown.join(", ")
+        );
     }
     let deployment = evidence::load(&a.path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let result = audit::run(&deployment, &pack, &opts);
     let stdout_tty = std::io::stdout().is_terminal();
     for spec in &reports {
         let style = Style {
-            color: spec.target == Target::Stdout && stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            color: spec.target == Target::Stdout
+                && stdout_tty
+                && std::env::var_os("NO_COLOR").is_none(),
             width: if stdout_tty { terminal_width() } else { None },
         };
         let text = report::render(spec.format, &result, style);
         match &spec.target {
             Target::Stdout => print(&text)?,
-            Target::File(p) => report::write_atomic(p, &text).with_context(|| format!("cannot write report {}", p.display()))?,
+            Target::File(p) => report::write_atomic(p, &text)
+                .with_context(|| format!("cannot write report {}", p.display()))?,
         }
     }
-    Ok(if result.has_findings_at(a.fail_on) { EXIT_FINDINGS } else { EXIT_CLEAN })
+    Ok(if result.has_findings_at(a.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 fn terminal_width() -> Option<u16> {

@@ -22,7 +22,10 @@ fn v(s: &str, r: Option<&str>) -> (String, Option<String>) {
 fn contract_sample_passes_every_configuration_rule() {
     let f = Fixture::sample();
     let (code, report) = f.audit(&["--select", "CFG,IDP,OAU,ROL"]);
-    assert_eq!(non_passes(&report, &["CFG", "IDP", "OAU", "ROL"]), Vec::<String>::new());
+    assert_eq!(
+        non_passes(&report, &["CFG", "IDP", "OAU", "ROL"]),
+        Vec::<String>::new()
+    );
     // 15 + 6 + 5 + 2 rules × 3 tenants.
     assert_eq!(report["summary"]["pass"], 84);
     assert_eq!(code, 0);
@@ -31,9 +34,16 @@ fn contract_sample_passes_every_configuration_rule() {
 #[test]
 fn service_url_with_version_is_cfg008_includes_version() {
     let f = Fixture::sample();
-    f.set_json(TX_A, &format!("{UP}/general/base_service_url"), json!("https://api.mypurecloud.com/api/v2/"));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/general/base_service_url"),
+        json!("https://api.mypurecloud.com/api/v2/"),
+    );
     let (code, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "CFG008", A), v("fail", Some("includes-version")));
+    assert_eq!(
+        verdict(&r, "CFG008", A),
+        v("fail", Some("includes-version"))
+    );
     assert_eq!(verdict(&r, "CFG008", B), v("pass", None));
     assert_eq!(code, 1);
 }
@@ -41,7 +51,11 @@ fn service_url_with_version_is_cfg008_includes_version() {
 #[test]
 fn region_mismatch_and_unknown_region() {
     let f = Fixture::sample();
-    f.set_json(TX_A, &format!("{UP}/general/base_auth_url"), json!("https://login.mypurecloud.ie/oauth/token"));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/general/base_auth_url"),
+        json!("https://login.mypurecloud.ie/oauth/token"),
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "CFG007", A), v("pass", None));
     assert_eq!(verdict(&r, "CFG009", A), v("fail", Some("region-mismatch")));
@@ -49,7 +63,11 @@ fn region_mismatch_and_unknown_region() {
     assert_eq!(verdict(&r, "IDP006", A), v("fail", Some("region-mismatch")));
 
     let f = Fixture::sample();
-    f.set_json(TX_A, &format!("{UP}/general/base_auth_url"), json!("https://login.mypurecloud.co/oauth/token"));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/general/base_auth_url"),
+        json!("https://login.mypurecloud.co/oauth/token"),
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "CFG007", A), v("fail", Some("unknown-region")));
     assert_eq!(verdict(&r, "CFG009", A), v("skip", Some("unknown-region")));
@@ -59,13 +77,20 @@ fn region_mismatch_and_unknown_region() {
 fn misspelt_and_misplaced_options_are_cfg015() {
     let f = Fixture::sample();
     f.set_json(TX_A, &format!("{UP}/general/base_auth_uri"), json!("x"));
-    f.set_json(TX_A, &format!("{UP}/general/organization_domain_suffix"), json!("com"));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/general/organization_domain_suffix"),
+        json!("com"),
+    );
     let (_, r) = f.audit(&[]);
     let res = support::result(&r, "CFG015", A);
     assert_eq!(res["status"], "fail");
     assert_eq!(res["reason"], "misspelt-name");
     let msg = res["message"].as_str().unwrap();
-    assert!(msg.contains("did you mean `general/base_auth_url`"), "{msg}");
+    assert!(
+        msg.contains("did you mean `general/base_auth_url`"),
+        "{msg}"
+    );
     assert!(msg.contains("belongs in the Annex"), "{msg}");
 }
 
@@ -78,14 +103,26 @@ fn misspelt_section_in_ini_and_stray_whitespace() {
     assert_eq!(verdict(&r, "CFG013", B), v("fail", Some("missing")));
 
     let f = Fixture::sample();
-    f.set_json(TX_A, &format!("{UP}/general/organization_sname"), json!("tenant-a "));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/general/organization_sname"),
+        json!("tenant-a "),
+    );
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "CFG015", A), v("fail", Some("stray-whitespace")));
+    assert_eq!(
+        verdict(&r, "CFG015", A),
+        v("fail", Some("stray-whitespace"))
+    );
 }
 
 #[test]
 fn expire_time_range_and_type() {
-    for (value, reason) in [("72", "above-maximum"), ("0", "below-minimum"), ("1.5", "not-an-integer"), ("one day", "not-a-number")] {
+    for (value, reason) in [
+        ("72", "above-maximum"),
+        ("0", "below-minimum"),
+        ("1.5", "not-an-integer"),
+        ("one day", "not-a-number"),
+    ] {
         let f = Fixture::sample();
         f.set_json(TX_A, &format!("{UP}/saml/expire_time"), json!(value));
         let (_, r) = f.audit(&["--select", "CFG012"]);
@@ -100,8 +137,14 @@ fn missing_object_and_wrong_name() {
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "CFG001", A), v("fail", Some("wrong-name")));
     // Rules that need the object skip instead of passing.
-    assert_eq!(verdict(&r, "CFG003", A), v("skip", Some("no-transaction-object")));
-    assert_eq!(verdict(&r, "CFG015", A), v("skip", Some("no-transaction-object")));
+    assert_eq!(
+        verdict(&r, "CFG003", A),
+        v("skip", Some("no-transaction-object"))
+    );
+    assert_eq!(
+        verdict(&r, "CFG015", A),
+        v("skip", Some("no-transaction-object"))
+    );
 }
 
 #[test]
@@ -109,7 +152,10 @@ fn shared_object_in_environment_is_cfg002() {
     let f = Fixture::sample();
     f.set_json(TX_A, "/transactions/0/tenant", json!("Environment"));
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "CFG002", A), v("fail", Some("shared-from-environment")));
+    assert_eq!(
+        verdict(&r, "CFG002", A),
+        v("fail", Some("shared-from-environment"))
+    );
 }
 
 #[test]
@@ -117,21 +163,37 @@ fn identity_provider_faults() {
     let f = Fixture::sample();
     f.set_json(IDP_A, "/autoProvisionUsers", json!("true"));
     f.set_json(IDP_A, "/disabled", json!(true));
-    f.set_json(IDP_A, "/issuerURI", json!("https://onprem.example.net/tenant-a/pureengage/"));
+    f.set_json(
+        IDP_A,
+        "/issuerURI",
+        json!("https://onprem.example.net/tenant-a/pureengage/"),
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "IDP002", A), v("fail", Some("wrong-type")));
     assert_eq!(verdict(&r, "IDP003", A), v("fail", Some("not-equal")));
-    assert_eq!(verdict(&r, "IDP004", A), v("fail", Some("issuer-trailing-slash")));
+    assert_eq!(
+        verdict(&r, "IDP004", A),
+        v("fail", Some("issuer-trailing-slash"))
+    );
 }
 
 #[test]
 fn missing_identity_provider_fails_idp001_and_skips_the_rest() {
     let f = Fixture::sample();
-    f.write(IDP_A, r#"{"message":"Identity provider not found","code":"not.found","status":404}"#);
+    f.write(
+        IDP_A,
+        r#"{"message":"Identity provider not found","code":"not.found","status":404}"#,
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "IDP001", A), v("fail", Some("not-configured")));
-    assert_eq!(verdict(&r, "IDP002", A), v("skip", Some("idp-not-configured")));
-    assert_eq!(verdict(&r, "IDP004", A), v("skip", Some("idp-not-configured")));
+    assert_eq!(
+        verdict(&r, "IDP002", A),
+        v("skip", Some("idp-not-configured"))
+    );
+    assert_eq!(
+        verdict(&r, "IDP004", A),
+        v("skip", Some("idp-not-configured"))
+    );
 }
 
 #[test]
@@ -141,7 +203,10 @@ fn duplicate_issuer_is_idp005() {
     f.set_json(listing, "/entities/1", json!({"id": "x1", "name": "Old ADFS", "issuerURI": "HTTPS://onprem.example.net/tenant-a/pureengage"}));
     f.set_json(listing, "/total", json!(2));
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "IDP005", A), v("fail", Some("duplicate-issuer")));
+    assert_eq!(
+        verdict(&r, "IDP005", A),
+        v("fail", Some("duplicate-issuer"))
+    );
 }
 
 #[test]
@@ -151,24 +216,52 @@ fn incomplete_listing_is_an_error_never_a_verdict() {
     f.set_json(CLIENTS_A, "/total", json!(40));
     f.set_json(CLIENTS_A, "/entities/0/id", json!("someone-else"));
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "IDP005", A), v("error", Some("incomplete-evidence")));
-    assert_eq!(verdict(&r, "OAU001", A), v("error", Some("incomplete-evidence")));
+    assert_eq!(
+        verdict(&r, "IDP005", A),
+        v("error", Some("incomplete-evidence"))
+    );
+    assert_eq!(
+        verdict(&r, "OAU001", A),
+        v("error", Some("incomplete-evidence"))
+    );
 }
 
 #[test]
 fn oauth_client_faults() {
     let f = Fixture::sample();
-    f.set_json(CLIENTS_A, "/entities/0/authorizedGrantType", json!("CLIENT-CREDENTIALS"));
+    f.set_json(
+        CLIENTS_A,
+        "/entities/0/authorizedGrantType",
+        json!("CLIENT-CREDENTIALS"),
+    );
     f.set_json(CLIENTS_A, "/entities/1/state", json!("inactive"));
-    f.set_json(CLIENTS_A, "/entities/1/accessTokenValiditySeconds", json!(200000));
+    f.set_json(
+        CLIENTS_A,
+        "/entities/1/accessTokenValiditySeconds",
+        json!(200000),
+    );
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "OAU001", A), v("fail", Some("wrong-grant-type")));
+    assert_eq!(
+        verdict(&r, "OAU001", A),
+        v("fail", Some("wrong-grant-type"))
+    );
     assert_eq!(verdict(&r, "OAU002", A), v("fail", Some("client-inactive")));
-    assert_eq!(verdict(&r, "OAU003", A), v("fail", Some("token-duration-out-of-range")));
+    assert_eq!(
+        verdict(&r, "OAU003", A),
+        v("fail", Some("token-duration-out-of-range"))
+    );
 
     let f = Fixture::sample();
-    f.set_json(CLIENTS_A, "/entities/0/authorizedGrantType", json!("SAML2BEARER"));
-    f.set_json(CLIENTS_A, "/entities/1/authorizedGrantType", json!("CLIENT_CREDENTIALS"));
+    f.set_json(
+        CLIENTS_A,
+        "/entities/0/authorizedGrantType",
+        json!("SAML2BEARER"),
+    );
+    f.set_json(
+        CLIENTS_A,
+        "/entities/1/authorizedGrantType",
+        json!("CLIENT_CREDENTIALS"),
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "OAU001", A), v("pass", None));
     assert_eq!(verdict(&r, "OAU002", A), v("pass", None));
@@ -177,16 +270,33 @@ fn oauth_client_faults() {
 #[test]
 fn unknown_client_admin_role_and_expire_time() {
     let f = Fixture::sample();
-    f.set_json(TX_A, &format!("{UP}/saml_auth/client_id"), json!("00000000-0000-0000-0000-000000000000"));
+    f.set_json(
+        TX_A,
+        &format!("{UP}/saml_auth/client_id"),
+        json!("00000000-0000-0000-0000-000000000000"),
+    );
     f.set_json(CLIENTS_A, "/entities/1/roleDivisions", json!([]));
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "OAU001", A), v("fail", Some("client-not-found")));
-    assert_eq!(verdict(&r, "OAU004", A), v("fail", Some("admin-role-missing")));
+    assert_eq!(
+        verdict(&r, "OAU001", A),
+        v("fail", Some("client-not-found"))
+    );
+    assert_eq!(
+        verdict(&r, "OAU004", A),
+        v("fail", Some("admin-role-missing"))
+    );
 
     let f = Fixture::sample();
-    f.set_json(CLIENTS_A, "/entities/0/accessTokenValiditySeconds", json!(3600));
+    f.set_json(
+        CLIENTS_A,
+        "/entities/0/accessTokenValiditySeconds",
+        json!(3600),
+    );
     let (code, r) = f.audit(&["--select", "OAU005"]);
-    assert_eq!(verdict(&r, "OAU005", A), v("fail", Some("expire-exceeds-token-duration")));
+    assert_eq!(
+        verdict(&r, "OAU005", A),
+        v("fail", Some("expire-exceeds-token-duration"))
+    );
     // OAU005 is severity info: below the default --fail-on low.
     assert_eq!(code, 0);
 }
@@ -195,7 +305,11 @@ fn unknown_client_admin_role_and_expire_time() {
 fn employee_role_missing_permission_is_rol001() {
     let f = Fixture::sample();
     // Policies 0..11 of the employee role (index 1); drop journey:segment:view (policy 5).
-    f.set_json(ROLES_A, "/entities/1/permissionPolicies/5", json!({"domain": "journey", "entityName": "visit", "actionSet": ["view"]}));
+    f.set_json(
+        ROLES_A,
+        "/entities/1/permissionPolicies/5",
+        json!({"domain": "journey", "entityName": "visit", "actionSet": ["view"]}),
+    );
     let (_, r) = f.audit(&[]);
     let res = support::result(&r, "ROL001", A);
     assert_eq!(res["status"], "fail");
@@ -205,7 +319,11 @@ fn employee_role_missing_permission_is_rol001() {
 
     // A wildcard policy written by hand covers it again.
     let f = Fixture::sample();
-    f.set_json(ROLES_A, "/entities/1/permissionPolicies/5", json!({"domain": "journey", "entityName": "*", "actionSet": ["*"]}));
+    f.set_json(
+        ROLES_A,
+        "/entities/1/permissionPolicies/5",
+        json!({"domain": "journey", "entityName": "*", "actionSet": ["*"]}),
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "ROL001", A), v("pass", None));
 }
@@ -226,18 +344,29 @@ fn missing_cloud_evidence_skips_with_reason() {
     std::fs::remove_file(f.path(CLIENTS_A)).unwrap();
     let (_, r) = f.audit(&[]);
     for rule in ["IDP001", "IDP004", "OAU001", "ROL001"] {
-        assert_eq!(verdict(&r, rule, A), v("skip", Some("no-cloud-evidence")), "{rule}");
+        assert_eq!(
+            verdict(&r, rule, A),
+            v("skip", Some("no-cloud-evidence")),
+            "{rule}"
+        );
     }
     let f = Fixture::sample();
     std::fs::remove_file(f.path(CLIENTS_A)).unwrap();
     let (_, r) = f.audit(&[]);
-    assert_eq!(verdict(&r, "OAU001", A), v("skip", Some("missing-evidence-file")));
+    assert_eq!(
+        verdict(&r, "OAU001", A),
+        v("skip", Some("missing-evidence-file"))
+    );
 }
 
 #[test]
 fn agent_pacing_rules_do_not_apply_without_the_service() {
     let f = Fixture::sample();
-    f.replace("deployment.yaml", "services: [predictive-engagement, agent-pacing]", "services: [predictive-engagement]");
+    f.replace(
+        "deployment.yaml",
+        "services: [predictive-engagement, agent-pacing]",
+        "services: [predictive-engagement]",
+    );
     let (_, r) = f.audit(&[]);
     assert_eq!(verdict(&r, "CFG014", A), v("skip", Some("not-applicable")));
     assert_eq!(verdict(&r, "OAU002", A), v("skip", Some("not-applicable")));

@@ -24,10 +24,19 @@ use std::fmt;
 /// A parsed fact path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactPath {
-    TxOption { section: String, option: String },
-    TxAnnex { section: String, option: String },
+    TxOption {
+        section: String,
+        option: String,
+    },
+    TxAnnex {
+        section: String,
+        option: String,
+    },
     TxObject(ObjectField),
-    Cloud { file: CloudFile, fields: Vec<String> },
+    Cloud {
+        file: CloudFile,
+        fields: Vec<String>,
+    },
     Deployment(DeploymentField),
     TenantName,
 }
@@ -122,7 +131,9 @@ impl FactPath {
             FactPath::TxOption { section, option } => format!("{section}/{option}"),
             FactPath::TxAnnex { section, option } => format!("Annex {section}/{option}"),
             FactPath::TxObject(f) => format!("object {}", format!("{f:?}").to_lowercase()),
-            FactPath::Cloud { file, fields } => format!("{} {}", file.file_name(), fields.join(".")),
+            FactPath::Cloud { file, fields } => {
+                format!("{} {}", file.file_name(), fields.join("."))
+            }
             FactPath::Deployment(f) => format!("manifest {}", format!("{f:?}").to_lowercase()),
             FactPath::TenantName => "tenant name".to_owned(),
         }
@@ -184,7 +195,9 @@ impl Fact {
 pub enum Lookup {
     Found(Fact),
     /// The evidence is there but does not hold this fact.
-    Absent { source: String },
+    Absent {
+        source: String,
+    },
     /// The evidence itself is missing or unusable.
     Unavailable(Unavailable),
 }
@@ -313,7 +326,10 @@ pub fn lookup(d: &Deployment, tenant: Option<&Tenant>, path: &FactPath) -> Looku
 }
 
 fn unreachable_deployment() -> Lookup {
-    Lookup::Unavailable(Unavailable::error("internal", "deployment fact handled above"))
+    Lookup::Unavailable(Unavailable::error(
+        "internal",
+        "deployment fact handled above",
+    ))
 }
 
 /// Why tenant option facts are unavailable.
@@ -361,9 +377,16 @@ mod tests {
         );
         assert!(matches!(
             FactPath::parse("cloud.idp.autoProvisionUsers").unwrap(),
-            FactPath::Cloud { file: CloudFile::IdentityProviderPureEngage, .. }
+            FactPath::Cloud {
+                file: CloudFile::IdentityProviderPureEngage,
+                ..
+            }
         ));
-        assert!(FactPath::parse("cloud.nope.x").unwrap_err().contains("nope"));
+        assert!(
+            FactPath::parse("cloud.nope.x")
+                .unwrap_err()
+                .contains("nope")
+        );
         assert!(FactPath::parse("tx.general").is_err());
         assert!(FactPath::parse("tx..x").is_err());
     }

@@ -35,7 +35,9 @@ pub fn regions() -> &'static [Region] {
 
 /// The region whose domain is exactly `domain`.
 pub fn by_domain(domain: &str) -> Option<&'static Region> {
-    regions().iter().find(|r| r.domain.eq_ignore_ascii_case(domain))
+    regions()
+        .iter()
+        .find(|r| r.domain.eq_ignore_ascii_case(domain))
 }
 
 /// The region a host belongs to (`login.mypurecloud.de` → Frankfurt), with
@@ -57,7 +59,12 @@ pub fn split_host(host: &str) -> Option<(&str, &'static Region)> {
 pub fn closest_domain(domain: &str) -> Option<&'static str> {
     regions()
         .iter()
-        .map(|r| (strsim::levenshtein(&r.domain, &domain.to_ascii_lowercase()), r))
+        .map(|r| {
+            (
+                strsim::levenshtein(&r.domain, &domain.to_ascii_lowercase()),
+                r,
+            )
+        })
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, r)| r.domain.as_str())

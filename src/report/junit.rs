@@ -14,7 +14,10 @@ pub fn render(report: &AuditReport) -> String {
     let mut r = Report::new("hybrid-preflight");
     let mut by_category: BTreeMap<&str, Vec<&CheckResult>> = BTreeMap::new();
     for res in &report.results {
-        by_category.entry(res.category.as_str()).or_default().push(res);
+        by_category
+            .entry(res.category.as_str())
+            .or_default()
+            .push(res);
     }
     for (category, results) in by_category {
         let mut suite = TestSuite::new(category);
@@ -35,7 +38,10 @@ fn one_line(s: &str) -> String {
 
 fn case(category: &str, res: &CheckResult) -> TestCase {
     let detail = || {
-        let mut d = format!("{}\nrule: {} ({})\nseverity: {}", res.message, res.rule, res.title, res.severity);
+        let mut d = format!(
+            "{}\nrule: {} ({})\nseverity: {}",
+            res.message, res.rule, res.title, res.severity
+        );
         if !res.remediation.is_empty() {
             d.push_str(&format!("\nremediation: {}", res.remediation));
         }
@@ -52,9 +58,19 @@ fn case(category: &str, res: &CheckResult) -> TestCase {
         Status::Pass => TestCaseStatus::success(),
         Status::Warn => TestCaseStatus::success(),
         Status::Fail | Status::Error => {
-            let kind = if res.status == Status::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+            let kind = if res.status == Status::Fail {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
             let mut s = TestCaseStatus::non_success(kind);
-            if let TestCaseStatus::NonSuccess { message, ty, description, .. } = &mut s {
+            if let TestCaseStatus::NonSuccess {
+                message,
+                ty,
+                description,
+                ..
+            } = &mut s
+            {
                 *message = Some(one_line(&res.message).into());
                 *ty = Some(reason.clone().into());
                 *description = Some(detail().into());
@@ -63,7 +79,13 @@ fn case(category: &str, res: &CheckResult) -> TestCase {
         }
         Status::Skip | Status::Waived => {
             let mut s = TestCaseStatus::skipped();
-            if let TestCaseStatus::Skipped { message, ty, description, .. } = &mut s {
+            if let TestCaseStatus::Skipped {
+                message,
+                ty,
+                description,
+                ..
+            } = &mut s
+            {
                 *message = Some(one_line(&format!("{}: {}", reason, res.message)).into());
                 *ty = Some(res.status.to_string().into());
                 *description = Some(detail().into());

@@ -52,8 +52,12 @@ impl std::str::FromStr for ReportSpec {
             Some((n, p)) => (n, Some(p)),
             None => (s, None),
         };
-        let format = Format::parse(name)
-            .ok_or_else(|| format!("unknown report format `{name}` (expected {})", Format::NAMES))?;
+        let format = Format::parse(name).ok_or_else(|| {
+            format!(
+                "unknown report format `{name}` (expected {})",
+                Format::NAMES
+            )
+        })?;
         let target = match path {
             None | Some("-") => Target::Stdout,
             Some("") => return Err(format!("`{s}`: empty path (use `{name}:-` for stdout)")),
@@ -106,11 +110,22 @@ mod tests {
     fn parses_specs() {
         assert_eq!(
             "json:out/r.json".parse::<ReportSpec>().unwrap(),
-            ReportSpec { format: Format::Json, target: Target::File("out/r.json".into()) }
+            ReportSpec {
+                format: Format::Json,
+                target: Target::File("out/r.json".into())
+            }
         );
-        assert_eq!("junit:-".parse::<ReportSpec>().unwrap().target, Target::Stdout);
+        assert_eq!(
+            "junit:-".parse::<ReportSpec>().unwrap().target,
+            Target::Stdout
+        );
         assert_eq!("table".parse::<ReportSpec>().unwrap().format, Format::Table);
-        assert!("xml:x".parse::<ReportSpec>().unwrap_err().contains("unknown report format"));
+        assert!(
+            "xml:x"
+                .parse::<ReportSpec>()
+                .unwrap_err()
+                .contains("unknown report format")
+        );
         assert!("json:".parse::<ReportSpec>().is_err());
     }
 

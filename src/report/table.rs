@@ -32,7 +32,11 @@ fn order(s: Status) -> u8 {
 
 pub fn render(report: &AuditReport, style: Style) -> String {
     // Passes are summarised below the table; everything else is a row.
-    let mut rows: Vec<&CheckResult> = report.results.iter().filter(|r| r.status != Status::Pass).collect();
+    let mut rows: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Pass)
+        .collect();
     // Stable: findings first, then skips, each in pack order.
     rows.sort_by_key(|r| order(r.status));
     let mut t = Table::new();
@@ -63,7 +67,11 @@ pub fn render(report: &AuditReport, style: Style) -> String {
             passed.push(&r.rule);
         }
     }
-    let table = if !has_rows { "no findings\n".to_owned() } else { format!("{t}\n") };
+    let table = if !has_rows {
+        "no findings\n".to_owned()
+    } else {
+        format!("{t}\n")
+    };
     let passed_line = if passed.is_empty() {
         String::new()
     } else {
@@ -71,6 +79,14 @@ pub fn render(report: &AuditReport, style: Style) -> String {
     };
     format!(
         "{}: {}\n{table}{passed_line}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
-        report.tool.name, report.deployment, s.total, s.pass, s.warn, s.fail, s.error, s.skip, s.waived
+        report.tool.name,
+        report.deployment,
+        s.total,
+        s.pass,
+        s.warn,
+        s.fail,
+        s.error,
+        s.skip,
+        s.waived
     )
 }

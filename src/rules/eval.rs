@@ -35,7 +35,10 @@ pub fn evaluate(rule: &Rule, ctx: &Ctx<'_>) -> Outcome {
         }
         Check::Builtin { name, params } => match builtin::find(name) {
             Some(b) => (b.run)(ctx, params),
-            None => Outcome::error("unknown-builtin", format!("built-in check `{name}` is not known")),
+            None => Outcome::error(
+                "unknown-builtin",
+                format!("built-in check `{name}` is not known"),
+            ),
         },
     }
 }
@@ -56,7 +59,11 @@ pub fn describe(a: &Assertion) -> String {
         ),
         Test::Contains(v) => format!("contains {}", show_expected(v)),
         Test::Range { min, max, integer } => {
-            let kind = if *integer { "a whole number" } else { "a number" };
+            let kind = if *integer {
+                "a whole number"
+            } else {
+                "a number"
+            };
             match (min, max) {
                 (Some(lo), Some(hi)) => format!("is {kind} from {lo} to {hi}"),
                 (Some(lo), None) => format!("is {kind} of at least {lo}"),
@@ -80,7 +87,8 @@ fn assert_one(a: &Assertion, ctx: &Ctx<'_>, on_fail: Status) -> Outcome {
     let fact = match lookup(ctx, &a.fact) {
         Lookup::Found(f) => f,
         Lookup::Absent { source } => {
-            return finding(on_fail, "missing", format!("{} is not set", a.fact)).with("source", source);
+            return finding(on_fail, "missing", format!("{} is not set", a.fact))
+                .with("source", source);
         }
         Lookup::Unavailable(u) => {
             return if u.is_error {
@@ -142,14 +150,19 @@ fn test(a: &Assertion, fact: &Fact, ctx: &Ctx<'_>, on_fail: Status) -> Outcome {
                     "not-allowed",
                     format!(
                         "{label} is {shown}, expected one of {}",
-                        list.iter().map(show_expected).collect::<Vec<_>>().join(", ")
+                        list.iter()
+                            .map(show_expected)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             }
         }
         Test::Contains(item) => {
             let found = match &fact.value {
-                Value::Array(items) => items.iter().any(|v| v == item || text_of(v) == text_of(item)),
+                Value::Array(items) => items
+                    .iter()
+                    .any(|v| v == item || text_of(v) == text_of(item)),
                 Value::String(s) => s.contains(&text_of(item)),
                 _ => false,
             };
@@ -196,7 +209,14 @@ fn test(a: &Assertion, fact: &Fact, ctx: &Ctx<'_>, on_fail: Status) -> Outcome {
     }
 }
 
-fn range(fact: &Fact, label: &str, min: Option<f64>, max: Option<f64>, integer: bool, on_fail: Status) -> Outcome {
+fn range(
+    fact: &Fact,
+    label: &str,
+    min: Option<f64>,
+    max: Option<f64>,
+    integer: bool,
+    on_fail: Status,
+) -> Outcome {
     let shown = fact.shown();
     let n = match &fact.value {
         Value::Number(n) => n.as_f64(),
@@ -204,20 +224,36 @@ fn range(fact: &Fact, label: &str, min: Option<f64>, max: Option<f64>, integer: 
         _ => None,
     };
     let Some(n) = n else {
-        return finding(on_fail, "not-a-number", format!("{label} is {shown}, not a number"));
+        return finding(
+            on_fail,
+            "not-a-number",
+            format!("{label} is {shown}, not a number"),
+        );
     };
     if integer && (n.fract() != 0.0 || fact.text().contains('.')) {
-        return finding(on_fail, "not-an-integer", format!("{label} is {shown}, not a whole number"));
+        return finding(
+            on_fail,
+            "not-an-integer",
+            format!("{label} is {shown}, not a whole number"),
+        );
     }
     if let Some(lo) = min
         && n < lo
     {
-        return finding(on_fail, "below-minimum", format!("{label} is {shown}, below the minimum {lo}"));
+        return finding(
+            on_fail,
+            "below-minimum",
+            format!("{label} is {shown}, below the minimum {lo}"),
+        );
     }
     if let Some(hi) = max
         && n > hi
     {
-        return finding(on_fail, "above-maximum", format!("{label} is {shown}, above the maximum {hi}"));
+        return finding(
+            on_fail,
+            "above-maximum",
+            format!("{label} is {shown}, above the maximum {hi}"),
+        );
     }
     Outcome::pass(format!("{label} is {shown}"))
 }
@@ -233,7 +269,11 @@ enum Cmp {
 /// evidence compares by type too: the string `"true"` is not `true`.
 fn compare(fact: &Fact, expected: &Value) -> Cmp {
     if fact.textual {
-        return if fact.text() == text_of(expected) { Cmp::Equal } else { Cmp::Differs };
+        return if fact.text() == text_of(expected) {
+            Cmp::Equal
+        } else {
+            Cmp::Differs
+        };
     }
     if &fact.value == expected {
         Cmp::Equal

@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 /// The built-in pack, embedded at build time (file name, text).
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("config.yaml", include_str!("../../rules/config.yaml")),
-    ("certificate.yaml", include_str!("../../rules/certificate.yaml")),
+    (
+        "certificate.yaml",
+        include_str!("../../rules/certificate.yaml"),
+    ),
     ("identity.yaml", include_str!("../../rules/identity.yaml")),
     ("oauth.yaml", include_str!("../../rules/oauth.yaml")),
     ("roles.yaml", include_str!("../../rules/roles.yaml")),
@@ -175,7 +178,13 @@ impl RulePack {
                 Ok(files) => {
                     for f in files {
                         match text::read_text(&f) {
-                            Ok(t) => compile_file(&f, &t, Origin::User(f.clone()), &mut rules, &mut errors),
+                            Ok(t) => compile_file(
+                                &f,
+                                &t,
+                                Origin::User(f.clone()),
+                                &mut rules,
+                                &mut errors,
+                            ),
                             Err(e) => errors.push(e),
                         }
                     }
@@ -187,13 +196,11 @@ impl RulePack {
         for (i, r) in rules.iter().enumerate() {
             if let Some(first) = seen.insert(r.0.meta.code.clone(), i) {
                 let prev = &rules[first].0.meta.origin;
-                errors.push(
-                    r.1.clone().with_message(format!(
-                        "rule code `{}` is already defined in {}",
-                        r.0.meta.code,
-                        prev.describe()
-                    )),
-                );
+                errors.push(r.1.clone().with_message(format!(
+                    "rule code `{}` is already defined in {}",
+                    r.0.meta.code,
+                    prev.describe()
+                )));
             }
         }
         if errors.is_empty() {
@@ -206,7 +213,9 @@ impl RulePack {
     }
 
     pub fn get(&self, code: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.meta.code.eq_ignore_ascii_case(code))
+        self.rules
+            .iter()
+            .find(|r| r.meta.code.eq_ignore_ascii_case(code))
     }
 }
 
@@ -229,11 +238,7 @@ fn user_files(p: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut files: Vec<PathBuf> = rd
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|f| {
-            f.is_file()
-                && f.extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml")
-        })
+        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     files.sort();
     if files.is_empty() {
@@ -267,14 +272,20 @@ fn compile_file(
         let code_loc = loc(&r.code);
         if !valid_code(&r.code.value) {
             errors.push(here(
-                format!("rule code `{}` must be 2–6 capital letters then 3 digits (e.g. SITE001)", r.code.value),
+                format!(
+                    "rule code `{}` must be 2–6 capital letters then 3 digits (e.g. SITE001)",
+                    r.code.value
+                ),
                 &code_loc,
             ));
             continue;
         }
         if !valid_category(&r.category.value) {
             errors.push(here(
-                format!("category `{}` must be lowercase letters and dashes", r.category.value),
+                format!(
+                    "category `{}` must be lowercase letters and dashes",
+                    r.category.value
+                ),
                 &loc(&r.category),
             ));
             continue;
@@ -292,7 +303,10 @@ fn compile_file(
         let check = match compile_check(&r.check.value, r.scope) {
             Ok(c) => c,
             Err(m) => {
-                errors.push(here(format!("{}: check: {m}", r.code.value), &loc(&r.check)));
+                errors.push(here(
+                    format!("{}: check: {m}", r.code.value),
+                    &loc(&r.check),
+                ));
                 continue;
             }
         };
@@ -334,7 +348,9 @@ fn valid_category(c: &str) -> bool {
 fn compile_check(c: &CheckRaw, scope: Scope) -> Result<Check, String> {
     if let Some(name) = &c.builtin {
         if c.all.is_some() || !c.single().is_empty() || c.on_fail.is_some() {
-            return Err("`builtin` cannot be combined with `fact`, assertions, `all` or `on_fail`".into());
+            return Err(
+                "`builtin` cannot be combined with `fact`, assertions, `all` or `on_fail`".into(),
+            );
         }
         let b = builtin::find(name).ok_or_else(|| {
             let names: Vec<&str> = builtin::BUILTINS.iter().map(|b| b.name).collect();
@@ -344,7 +360,10 @@ fn compile_check(c: &CheckRaw, scope: Scope) -> Result<Check, String> {
                 .filter(|n| strsim::levenshtein(n, name) <= 3);
             match close {
                 Some(n) => format!("unknown built-in check `{name}` (did you mean `{n}`?)"),
-                None => format!("unknown built-in check `{name}` (known: {})", names.join(", ")),
+                None => format!(
+                    "unknown built-in check `{name}` (known: {})",
+                    names.join(", ")
+                ),
             }
         })?;
         if b.scope != scope {
@@ -400,7 +419,9 @@ fn compile_assert(a: &AssertFields, scope: Scope) -> Result<Assertion, String> {
     let fact_s = a.fact.as_deref().ok_or("an assertion needs `fact`")?;
     let fact = FactPath::parse(fact_s)?;
     if scope == Scope::Deployment && fact.is_per_tenant() {
-        return Err(format!("`{fact_s}` is a per-tenant fact; use `scope: tenant`"));
+        return Err(format!(
+            "`{fact_s}` is a per-tenant fact; use `scope: tenant`"
+        ));
     }
     let mut tests = Vec::new();
     if let Some(p) = a.present {
@@ -413,7 +434,8 @@ fn compile_assert(a: &AssertFields, scope: Scope) -> Result<Assertion, String> {
         tests.push(Test::Equals(v.clone()));
     }
     if let Some(re) = &a.matches {
-        let r = regex::Regex::new(re).map_err(|e| format!("invalid regex `{re}`: {}", first_line(&e.to_string())))?;
+        let r = regex::Regex::new(re)
+            .map_err(|e| format!("invalid regex `{re}`: {}", first_line(&e.to_string())))?;
         tests.push(Test::Matches(r));
     }
     if let Some(v) = &a.one_of {
@@ -448,8 +470,12 @@ fn compile_assert(a: &AssertFields, scope: Scope) -> Result<Assertion, String> {
             fact,
             test: tests.remove(0),
         }),
-        0 => Err(format!("`{fact_s}` has no test (present, equals, matches, one_of, contains, range, same_as)")),
-        _ => Err(format!("`{fact_s}` has several tests; use `all: [...]` with one test each")),
+        0 => Err(format!(
+            "`{fact_s}` has no test (present, equals, matches, one_of, contains, range, same_as)"
+        )),
+        _ => Err(format!(
+            "`{fact_s}` has several tests; use `all: [...]` with one test each"
+        )),
     }
 }
 

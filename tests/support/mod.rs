@@ -51,7 +51,9 @@ impl Fixture {
         let p = self.path(rel);
         let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let target = v.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent} in {rel}"));
+        let target = v
+            .pointer_mut(parent)
+            .unwrap_or_else(|| panic!("no {parent} in {rel}"));
         match target {
             Value::Object(m) => {
                 m.insert(key.to_owned(), value);
@@ -74,7 +76,12 @@ impl Fixture {
         let p = self.path(rel);
         let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let (parent, key) = pointer.rsplit_once('/').unwrap();
-        v.pointer_mut(parent).unwrap().as_object_mut().unwrap().remove(key).unwrap();
+        v.pointer_mut(parent)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove(key)
+            .unwrap();
         std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
     }
 
@@ -82,7 +89,11 @@ impl Fixture {
     pub fn replace(&self, rel: &str, from: &str, to: &str) {
         let p = self.path(rel);
         let t = std::fs::read_to_string(&p).unwrap();
-        assert_eq!(t.matches(from).count(), 1, "`{from}` must occur once in {rel}");
+        assert_eq!(
+            t.matches(from).count(),
+            1,
+            "`{from}` must occur once in {rel}"
+        );
         std::fs::write(&p, t.replace(from, to)).unwrap();
     }
 
@@ -95,12 +106,22 @@ impl Fixture {
     /// Runs an offline audit and returns (exit code, JSON report).
     pub fn audit(&self, extra: &[&str]) -> (i32, Value) {
         let out = self.path("report.json");
-        let mut args = vec!["audit", self.dir.path().to_str().unwrap(), "--offline", "--report"];
+        let mut args = vec![
+            "audit",
+            self.dir.path().to_str().unwrap(),
+            "--offline",
+            "--report",
+        ];
         let spec = format!("json:{}", out.display());
         args.push(&spec);
         args.extend_from_slice(extra);
         let r = run(&args);
-        assert!(r.code == 0 || r.code == 1, "audit failed ({}): {}", r.code, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "audit failed ({}): {}",
+            r.code,
+            r.stderr
+        );
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
         (r.code, report)
     }
@@ -126,7 +147,11 @@ pub struct Run {
 }
 
 pub fn run(args: &[&str]) -> Run {
-    let out = Command::new(BIN).args(args).env("NO_COLOR", "1").output().unwrap();
+    let out = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -158,8 +183,17 @@ pub fn non_passes(report: &Value, prefixes: &[&str]) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| prefixes.iter().any(|p| r["rule"].as_str().unwrap().starts_with(p)))
+        .filter(|r| {
+            prefixes
+                .iter()
+                .any(|p| r["rule"].as_str().unwrap().starts_with(p))
+        })
         .filter(|r| r["status"] != "pass")
-        .map(|r| format!("{} {} {} {}", r["rule"], r["subject"], r["status"], r["reason"]))
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["rule"], r["subject"], r["status"], r["reason"]
+            )
+        })
         .collect()
 }

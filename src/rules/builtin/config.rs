@@ -29,7 +29,8 @@ fn transaction_object(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                 .iter()
                 .filter(|o| {
                     o.name.as_deref().is_some_and(|n| {
-                        n.eq_ignore_ascii_case(OBJECT_NAME) || strsim::levenshtein(n, OBJECT_NAME) <= 2
+                        n.eq_ignore_ascii_case(OBJECT_NAME)
+                            || strsim::levenshtein(n, OBJECT_NAME) <= 2
                     }) || o.alias.as_deref() == Some(OBJECT_NAME)
                 })
                 .collect();
@@ -41,10 +42,18 @@ fn transaction_object(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                 )
                 .with("found", name));
             }
-            let names: Vec<String> = t.export.objects.iter().filter_map(|o| o.name.clone()).collect();
+            let names: Vec<String> = t
+                .export
+                .objects
+                .iter()
+                .filter_map(|o| o.name.clone())
+                .collect();
             return Ok(Outcome::fail(
                 "missing-object",
-                format!("{path} holds no `{OBJECT_NAME}` transaction object for {}", t.name),
+                format!(
+                    "{path} holds no `{OBJECT_NAME}` transaction object for {}",
+                    t.name
+                ),
             )
             .with("objects_in_export", names));
         };
@@ -65,8 +74,11 @@ fn transaction_object(ctx: &Ctx<'_>, _: &Value) -> Outcome {
         if let Some(state) = &obj.state
             && !(state == "enabled" || state == "CFGEnabled")
         {
-            return Ok(Outcome::fail("disabled", format!("`{OBJECT_NAME}` is `{state}`, not enabled"))
-                .with("state", state.clone()));
+            return Ok(Outcome::fail(
+                "disabled",
+                format!("`{OBJECT_NAME}` is `{state}`, not enabled"),
+            )
+            .with("state", state.clone()));
         }
         if obj.kind.is_none() || obj.state.is_none() {
             return Ok(Outcome::error(
@@ -74,7 +86,9 @@ fn transaction_object(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                 format!("the export of `{OBJECT_NAME}` does not record its type and state"),
             ));
         }
-        Ok(o_ok.with("type", obj.kind.clone()).with("state", obj.state.clone()))
+        Ok(o_ok
+            .with("type", obj.kind.clone())
+            .with("state", obj.state.clone()))
     })())
 }
 
@@ -103,20 +117,27 @@ fn object_placement(ctx: &Ctx<'_>, _: &Value) -> Outcome {
         let o = match (multi, env) {
             (true, true) => Outcome::fail(
                 "shared-from-environment",
-                format!("`{OBJECT_NAME}` is in {owner}: a multi-tenant deployment needs one object inside each tenant (each tenant has its own Genesys Cloud org)"),
+                format!(
+                    "`{OBJECT_NAME}` is in {owner}: a multi-tenant deployment needs one object inside each tenant (each tenant has its own Genesys Cloud org)"
+                ),
             ),
             (true, false) if owner != t.name => Outcome::fail(
                 "wrong-tenant",
                 format!("`{OBJECT_NAME}` for {} is in tenant {owner}", t.name),
             ),
             (true, false) => Outcome::pass(format!("`{OBJECT_NAME}` is inside tenant {owner}")),
-            (false, true) => Outcome::pass(format!("`{OBJECT_NAME}` is in {owner} (single-tenant)")),
+            (false, true) => {
+                Outcome::pass(format!("`{OBJECT_NAME}` is in {owner} (single-tenant)"))
+            }
             (false, false) => Outcome::fail(
                 "not-in-environment",
-                format!("single-tenant deployment: `{OBJECT_NAME}` should be in the Environment tenant's Transactions folder, not in {owner}"),
+                format!(
+                    "single-tenant deployment: `{OBJECT_NAME}` should be in the Environment tenant's Transactions folder, not in {owner}"
+                ),
             ),
         };
-        Ok(o.with("tenant", owner.to_owned()).with("folder", obj.folder.clone()))
+        Ok(o.with("tenant", owner.to_owned())
+            .with("folder", obj.folder.clone()))
     })())
 }
 
@@ -158,7 +179,9 @@ fn region_url(ctx: &Ctx<'_>, p: &Value) -> Outcome {
                 return Ok(Outcome::fail("missing", format!("{} is not set", p.option)));
             };
             let analysed = analyse_url(value, &p.host_prefix, p.kind);
-            Ok(analysed.with("option", p.option.clone()).with("value", value.to_owned()))
+            Ok(analysed
+                .with("option", p.option.clone())
+                .with("value", value.to_owned()))
         })())
     })
 }
@@ -166,14 +189,22 @@ fn region_url(ctx: &Ctx<'_>, p: &Value) -> Outcome {
 /// Judges one region URL; public for CFG009 and IDP006.
 fn analyse_url(value: &str, host_prefix: &str, kind: UrlKind) -> Outcome {
     if value.trim() != value {
-        return Outcome::fail("stray-whitespace", format!("`{value}` has leading or trailing whitespace"));
+        return Outcome::fail(
+            "stray-whitespace",
+            format!("`{value}` has leading or trailing whitespace"),
+        );
     }
     let url = match url::Url::parse(value) {
         Ok(u) => u,
-        Err(e) => return Outcome::fail("invalid-url", format!("`{value}` is not a valid URL ({e})")),
+        Err(e) => {
+            return Outcome::fail("invalid-url", format!("`{value}` is not a valid URL ({e})"));
+        }
     };
     if url.scheme() != "https" {
-        return Outcome::fail("not-https", format!("`{value}` must use https, not {}", url.scheme()));
+        return Outcome::fail(
+            "not-https",
+            format!("`{value}` must use https, not {}", url.scheme()),
+        );
     }
     let host = url.host_str().unwrap_or_default();
     let Some((prefix, region)) = region::split_host(host) else {
@@ -196,7 +227,10 @@ fn analyse_url(value: &str, host_prefix: &str, kind: UrlKind) -> Outcome {
         .with("region", region_ev);
     }
     if url.port().is_some_and(|p| p != 443) {
-        return Outcome::fail("wrong-port", format!("`{value}` names a port other than 443"));
+        return Outcome::fail(
+            "wrong-port",
+            format!("`{value}` names a port other than 443"),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Outcome::fail("wrong-path", format!("`{value}` has a query or fragment"));
@@ -217,11 +251,18 @@ fn analyse_url(value: &str, host_prefix: &str, kind: UrlKind) -> Outcome {
         UrlKind::Api => Some(("wrong-path", format!("the path is `{path}`; the base service URL path is `/api/`"))),
     };
     match verdict {
-        Some((reason, msg)) => Outcome::fail(reason, format!("`{value}`: {msg}")).with("region", region_ev),
-        None => Outcome::pass(format!("`{value}` is the {} ({}) {}", region.name, region.id, match kind {
-            UrlKind::Token => "token endpoint",
-            UrlKind::Api => "API base",
-        }))
+        Some((reason, msg)) => {
+            Outcome::fail(reason, format!("`{value}`: {msg}")).with("region", region_ev)
+        }
+        None => Outcome::pass(format!(
+            "`{value}` is the {} ({}) {}",
+            region.name,
+            region.id,
+            match kind {
+                UrlKind::Token => "token endpoint",
+                UrlKind::Api => "API base",
+            }
+        ))
         .with("region", region_ev),
     }
 }
@@ -245,13 +286,22 @@ fn same_region(ctx: &Ctx<'_>, _: &Value) -> Outcome {
         let auth = ctx.option("general", "base_auth_url")?;
         let api = ctx.option("general", "base_service_url")?;
         let (Some(auth), Some(api)) = (auth, api) else {
-            return Ok(Outcome::skip("missing-option", "base_auth_url or base_service_url is not set (CFG007/CFG008)"));
+            return Ok(Outcome::skip(
+                "missing-option",
+                "base_auth_url or base_service_url is not set (CFG007/CFG008)",
+            ));
         };
         let (Some(ra), Some(rs)) = (url_region(auth), url_region(api)) else {
-            return Ok(Outcome::skip("unknown-region", "a URL names no known region (CFG007/CFG008 report why)"));
+            return Ok(Outcome::skip(
+                "unknown-region",
+                "a URL names no known region (CFG007/CFG008 report why)",
+            ));
         };
         if ra.id == rs.id {
-            Ok(Outcome::pass(format!("both URLs are in {} ({})", ra.name, ra.id)).with("region", ra.id.clone()))
+            Ok(
+                Outcome::pass(format!("both URLs are in {} ({})", ra.name, ra.id))
+                    .with("region", ra.id.clone()),
+            )
         } else {
             Ok(Outcome::fail(
                 "region-mismatch",
@@ -279,7 +329,10 @@ const KNOWN_SECTIONS: &[(&str, &[&str])] = &[
             "base_service_url",
         ],
     ),
-    ("saml", &["issuer", "certificate", "pkey", "password", "expire_time"]),
+    (
+        "saml",
+        &["issuer", "certificate", "pkey", "password", "expire_time"],
+    ),
     ("saml_auth", &["client_id", "password"]),
     ("ewt", &["client_id", "password"]),
 ];
@@ -309,7 +362,10 @@ fn option_names(ctx: &Ctx<'_>, _: &Value) -> Outcome {
         let mut push = |reason: &str, option: String, message: String| {
             problems.push(json!({"reason": reason, "option": option, "message": message}));
         };
-        for (annex, sections, known) in [(false, &obj.options, KNOWN_SECTIONS), (true, &obj.annex, KNOWN_ANNEX)] {
+        for (annex, sections, known) in [
+            (false, &obj.options, KNOWN_SECTIONS),
+            (true, &obj.annex, KNOWN_ANNEX),
+        ] {
             let prefix = if annex { "annex." } else { "" };
             for (sname, opts) in sections {
                 let known_opts = known.iter().find(|(k, _)| k == sname).map(|(_, o)| *o);
@@ -318,7 +374,9 @@ fn option_names(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                         Some((k, _)) => push(
                             "misspelt-name",
                             format!("{prefix}{sname}"),
-                            format!("section `{prefix}{sname}` is not one the guide defines: did you mean `{prefix}{k}`? (names are case-sensitive)"),
+                            format!(
+                                "section `{prefix}{sname}` is not one the guide defines: did you mean `{prefix}{k}`? (names are case-sensitive)"
+                            ),
                         ),
                         None => unrecognised.push(format!("{prefix}{sname}")),
                     }
@@ -328,49 +386,92 @@ fn option_names(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                     let full = format!("{prefix}{sname}/{oname}");
                     if !known_opts.contains(&oname.as_str()) {
                         if let Some(k) = known_opts.iter().find(|k| near(oname, k)) {
-                            push("misspelt-name", full.clone(), format!("option `{full}` is not one the guide defines: did you mean `{prefix}{sname}/{k}`? (option names are case-sensitive)"));
+                            push(
+                                "misspelt-name",
+                                full.clone(),
+                                format!(
+                                    "option `{full}` is not one the guide defines: did you mean `{prefix}{sname}/{k}`? (option names are case-sensitive)"
+                                ),
+                            );
                         } else if let Some((where_, k)) = misplaced(oname, annex) {
-                            push("misplaced-option", full.clone(), format!("option `{full}` looks like `{k}`, which belongs in {where_}"));
+                            push(
+                                "misplaced-option",
+                                full.clone(),
+                                format!(
+                                    "option `{full}` looks like `{k}`, which belongs in {where_}"
+                                ),
+                            );
                         } else {
                             unrecognised.push(full.clone());
                         }
                         continue;
                     }
                     if !BLOB_OPTIONS.contains(&oname.as_str()) && value.text.trim() != value.text {
-                        let what = if secret::is_secret_option(oname) { "the value (not shown: secret)" } else { "the value" };
-                        push("stray-whitespace", full.clone(), format!("{what} of `{full}` has leading or trailing whitespace, which Genesys components keep"));
+                        let what = if secret::is_secret_option(oname) {
+                            "the value (not shown: secret)"
+                        } else {
+                            "the value"
+                        };
+                        push(
+                            "stray-whitespace",
+                            full.clone(),
+                            format!(
+                                "{what} of `{full}` has leading or trailing whitespace, which Genesys components keep"
+                            ),
+                        );
                     }
                 }
             }
         }
         for d in &obj.duplicates {
-            push("duplicate-option", d.clone(), format!("option `{d}` is given more than once; the last value wins"));
+            push(
+                "duplicate-option",
+                d.clone(),
+                format!("option `{d}` is given more than once; the last value wins"),
+            );
         }
         if problems.is_empty() {
             let mut o = Outcome::pass("section and option names are as the guide defines them");
             if !unrecognised.is_empty() {
-                o.message.push_str(&format!(" ({} other option(s) not checked)", unrecognised.len()));
+                o.message.push_str(&format!(
+                    " ({} other option(s) not checked)",
+                    unrecognised.len()
+                ));
                 o = o.with("unrecognised", unrecognised);
             }
             return Ok(o);
         }
-        let first_reason = problems[0]["reason"].as_str().unwrap_or("misspelt-name").to_owned();
+        let first_reason = problems[0]["reason"]
+            .as_str()
+            .unwrap_or("misspelt-name")
+            .to_owned();
         let message = problems
             .iter()
             .filter_map(|p| p["message"].as_str())
             .collect::<Vec<_>>()
             .join("; ");
-        Ok(Outcome::fail(&first_reason, message).with("problems", problems).with("unrecognised", unrecognised))
+        Ok(Outcome::fail(&first_reason, message)
+            .with("problems", problems)
+            .with("unrecognised", unrecognised))
     })())
 }
 
 /// An option that exists elsewhere (e.g. `organization_domain_suffix` in userProperties).
 fn misplaced(option: &str, in_annex: bool) -> Option<(&'static str, String)> {
-    let (other, where_) = if in_annex { (KNOWN_SECTIONS, "the options (not the Annex)") } else { (KNOWN_ANNEX, "the Annex") };
+    let (other, where_) = if in_annex {
+        (KNOWN_SECTIONS, "the options (not the Annex)")
+    } else {
+        (KNOWN_ANNEX, "the Annex")
+    };
     other.iter().find_map(|(s, opts)| {
         opts.iter()
             .find(|k| **k == option || near(option, k))
-            .map(|k| (where_, format!("{}{s}/{k}", if in_annex { "" } else { "annex." })))
+            .map(|k| {
+                (
+                    where_,
+                    format!("{}{s}/{k}", if in_annex { "" } else { "annex." }),
+                )
+            })
     })
 }
 
@@ -385,25 +486,54 @@ mod tests {
 
     #[test]
     fn token_urls() {
-        let ok = analyse_url("https://login.mypurecloud.ie/oauth/token", "login", UrlKind::Token);
+        let ok = analyse_url(
+            "https://login.mypurecloud.ie/oauth/token",
+            "login",
+            UrlKind::Token,
+        );
         assert_eq!(reason(&ok), (Status::Pass, None));
-        let api_host = analyse_url("https://api.mypurecloud.ie/oauth/token", "login", UrlKind::Token);
+        let api_host = analyse_url(
+            "https://api.mypurecloud.ie/oauth/token",
+            "login",
+            UrlKind::Token,
+        );
         assert_eq!(reason(&api_host), (Status::Fail, Some("wrong-host")));
-        let http = analyse_url("http://login.mypurecloud.ie/oauth/token", "login", UrlKind::Token);
+        let http = analyse_url(
+            "http://login.mypurecloud.ie/oauth/token",
+            "login",
+            UrlKind::Token,
+        );
         assert_eq!(reason(&http), (Status::Fail, Some("not-https")));
-        let typo = analyse_url("https://login.mypurecloud.co/oauth/token", "login", UrlKind::Token);
+        let typo = analyse_url(
+            "https://login.mypurecloud.co/oauth/token",
+            "login",
+            UrlKind::Token,
+        );
         assert_eq!(reason(&typo), (Status::Fail, Some("unknown-region")));
-        assert!(typo.message.contains("login.mypurecloud.com"), "{}", typo.message);
+        assert!(
+            typo.message.contains("login.mypurecloud.com"),
+            "{}",
+            typo.message
+        );
     }
 
     #[test]
     fn api_urls() {
         for (url, want) in [
             ("https://api.mypurecloud.com.au/api/", None),
-            ("https://api.mypurecloud.com.au/api", Some("missing-trailing-slash")),
-            ("https://api.mypurecloud.com.au/api/v2/", Some("includes-version")),
+            (
+                "https://api.mypurecloud.com.au/api",
+                Some("missing-trailing-slash"),
+            ),
+            (
+                "https://api.mypurecloud.com.au/api/v2/",
+                Some("includes-version"),
+            ),
             ("https://api.mypurecloud.com.au/", Some("wrong-path")),
-            ("https://api.mypurecloud.com.au/api/ ", Some("stray-whitespace")),
+            (
+                "https://api.mypurecloud.com.au/api/ ",
+                Some("stray-whitespace"),
+            ),
         ] {
             let o = analyse_url(url, "api", UrlKind::Api);
             assert_eq!(o.reason.as_deref(), want, "{url}: {}", o.message);
@@ -416,6 +546,9 @@ mod tests {
         assert!(near("Issuer", "issuer"));
         assert!(near("base_auth_uri", "base_auth_url"));
         assert!(!near("issuer", "issuer"));
-        assert_eq!(misplaced("organisation_domain_suffix", false).map(|m| m.1), Some("annex.general/organization_domain_suffix".to_owned()));
+        assert_eq!(
+            misplaced("organisation_domain_suffix", false).map(|m| m.1),
+            Some("annex.general/organization_domain_suffix".to_owned())
+        );
     }
 }

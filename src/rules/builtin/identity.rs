@@ -39,10 +39,12 @@ fn idp_exists(ctx: &Ctx<'_>, _: &Value) -> Outcome {
 /// The IdP object, or a skip/fail outcome when there is none.
 fn pureengage<'a>(ctx: &Ctx<'a>) -> Result<&'a Value, Outcome> {
     let cloud = ctx.cloud()?;
-    cloud
-        .pureengage()
-        .map_err(unavailable)?
-        .ok_or_else(|| Outcome::skip("idp-not-configured", "the org has no pureengage identity provider (IDP001)"))
+    cloud.pureengage().map_err(unavailable)?.ok_or_else(|| {
+        Outcome::skip(
+            "idp-not-configured",
+            "the org has no pureengage identity provider (IDP001)",
+        )
+    })
 }
 
 /// How two issuer URIs differ, as a stable reason, or `None` when equal.
@@ -52,18 +54,37 @@ pub fn issuer_difference(onprem: &str, cloud: &str) -> Option<(&'static str, Str
     }
     let (a, b) = (onprem.trim(), cloud.trim());
     if a == b {
-        return Some(("issuer-whitespace", "they differ only in leading/trailing whitespace".into()));
+        return Some((
+            "issuer-whitespace",
+            "they differ only in leading/trailing whitespace".into(),
+        ));
     }
     if a.trim_end_matches('/') == b.trim_end_matches('/') {
-        let which = if b.ends_with('/') { "the identity provider's" } else { "saml/issuer" };
-        return Some(("issuer-trailing-slash", format!("they differ only by a trailing slash ({which} has it)")));
+        let which = if b.ends_with('/') {
+            "the identity provider's"
+        } else {
+            "saml/issuer"
+        };
+        return Some((
+            "issuer-trailing-slash",
+            format!("they differ only by a trailing slash ({which} has it)"),
+        ));
     }
     if a.eq_ignore_ascii_case(b) {
-        return Some(("issuer-case", "they differ only in letter case; the comparison is exact".into()));
+        return Some((
+            "issuer-case",
+            "they differ only in letter case; the comparison is exact".into(),
+        ));
     }
-    let strip = |s: &str| s.split_once("://").map(|(_, r)| r.trim_end_matches('/').to_ascii_lowercase());
+    let strip = |s: &str| {
+        s.split_once("://")
+            .map(|(_, r)| r.trim_end_matches('/').to_ascii_lowercase())
+    };
     if strip(a).is_some() && strip(a) == strip(b) {
-        return Some(("issuer-scheme", "they differ in the scheme (http vs https)".into()));
+        return Some((
+            "issuer-scheme",
+            "they differ in the scheme (http vs https)".into(),
+        ));
     }
     Some(("issuer-mismatch", "they are different URIs".into()))
 }
@@ -79,18 +100,31 @@ pub const ISSUER_MATCH: Builtin = Builtin {
 fn issuer_match(ctx: &Ctx<'_>, _: &Value) -> Outcome {
     flatten((|| {
         let Some(onprem) = ctx.option("saml", "issuer")? else {
-            return Ok(Outcome::skip("missing-option", "saml/issuer is not set (CFG011)"));
+            return Ok(Outcome::skip(
+                "missing-option",
+                "saml/issuer is not set (CFG011)",
+            ));
         };
         let idp = pureengage(ctx)?;
         let Some(cloud) = str_field(idp, "issuerURI") else {
-            return Ok(Outcome::fail("missing", "the identity provider has no issuerURI"));
+            return Ok(Outcome::fail(
+                "missing",
+                "the identity provider has no issuerURI",
+            ));
         };
-        let ev = |o: Outcome| o.with("saml_issuer", onprem.to_owned()).with("idp_issuer_uri", cloud.to_owned());
+        let ev = |o: Outcome| {
+            o.with("saml_issuer", onprem.to_owned())
+                .with("idp_issuer_uri", cloud.to_owned())
+        };
         Ok(match issuer_difference(onprem, cloud) {
-            None => ev(Outcome::pass(format!("issuerURI equals saml/issuer (`{onprem}`)"))),
+            None => ev(Outcome::pass(format!(
+                "issuerURI equals saml/issuer (`{onprem}`)"
+            ))),
             Some((reason, why)) => ev(Outcome::fail(
                 reason,
-                format!("issuerURI `{cloud}` does not equal saml/issuer `{onprem}` exactly: {why}; SAML assertions will be rejected"),
+                format!(
+                    "issuerURI `{cloud}` does not equal saml/issuer `{onprem}` exactly: {why}; SAML assertions will be rejected"
+                ),
             )),
         })
     })())
@@ -112,11 +146,18 @@ fn issuer_unique(ctx: &Ctx<'_>, _: &Value) -> Outcome {
             Some(i) => i.to_owned(),
             None => match ctx.option("saml", "issuer")? {
                 Some(i) => i.to_owned(),
-                None => return Ok(Outcome::skip("missing-option", "no issuer to compare (saml/issuer and issuerURI unset)")),
+                None => {
+                    return Ok(Outcome::skip(
+                        "missing-option",
+                        "no issuer to compare (saml/issuer and issuerURI unset)",
+                    ));
+                }
             },
         };
         let own_id = idp.and_then(|v| str_field(v, "id"));
-        let listing = cloud.complete_listing(CloudFile::IdentityProviders).map_err(unavailable)?;
+        let listing = cloud
+            .complete_listing(CloudFile::IdentityProviders)
+            .map_err(unavailable)?;
         let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
         let clashes: Vec<Value> = listing
             .entities
@@ -141,7 +182,10 @@ fn issuer_unique(ctx: &Ctx<'_>, _: &Value) -> Outcome {
                 .collect();
             Ok(Outcome::fail(
                 "duplicate-issuer",
-                format!("other identity provider(s) use the issuer `{issuer}`: {}", names.join(", ")),
+                format!(
+                    "other identity provider(s) use the issuer `{issuer}`: {}",
+                    names.join(", ")
+                ),
             )
             .with("clashes", clashes))
         }
@@ -160,33 +204,54 @@ fn sso_target(ctx: &Ctx<'_>, _: &Value) -> Outcome {
     flatten((|| {
         let idp = pureengage(ctx)?;
         let Some(target) = str_field(idp, "ssoTargetURI") else {
-            return Ok(Outcome::fail("missing", "the identity provider has no ssoTargetURI"));
+            return Ok(Outcome::fail(
+                "missing",
+                "the identity provider has no ssoTargetURI",
+            ));
         };
         let ev = |o: Outcome| o.with("sso_target_uri", target.to_owned());
         let url = match url::Url::parse(target.trim()) {
             Ok(u) => u,
-            Err(e) => return Ok(ev(Outcome::fail("invalid-url", format!("ssoTargetURI `{target}` is not a valid URL ({e})")))),
+            Err(e) => {
+                return Ok(ev(Outcome::fail(
+                    "invalid-url",
+                    format!("ssoTargetURI `{target}` is not a valid URL ({e})"),
+                )));
+            }
         };
         if url.scheme() != "https" {
-            return Ok(ev(Outcome::fail("not-https", format!("ssoTargetURI `{target}` must use https"))));
+            return Ok(ev(Outcome::fail(
+                "not-https",
+                format!("ssoTargetURI `{target}` must use https"),
+            )));
         }
         let host = url.host_str().unwrap_or_default();
         let Some((_, region)) = region::split_host(host) else {
             return Ok(ev(Outcome::fail(
                 "outside-region",
-                format!("ssoTargetURI host `{host}` is not in a Genesys Cloud region domain (e.g. apps.<region domain>)"),
+                format!(
+                    "ssoTargetURI host `{host}` is not in a Genesys Cloud region domain (e.g. apps.<region domain>)"
+                ),
             )));
         };
         let org_region = ctx
             .option("general", "base_auth_url")?
             .and_then(url_region)
-            .or(ctx.option("general", "base_service_url")?.and_then(url_region));
+            .or(ctx
+                .option("general", "base_service_url")?
+                .and_then(url_region));
         match org_region {
             Some(r) if r.id != region.id => Ok(ev(Outcome::fail(
                 "region-mismatch",
-                format!("ssoTargetURI is in {} ({}) but the org's URLs are in {} ({})", region.name, region.id, r.name, r.id),
+                format!(
+                    "ssoTargetURI is in {} ({}) but the org's URLs are in {} ({})",
+                    region.name, region.id, r.name, r.id
+                ),
             ))),
-            Some(_) => Ok(ev(Outcome::pass(format!("ssoTargetURI `{target}` is https in {}", region.name)))),
+            Some(_) => Ok(ev(Outcome::pass(format!(
+                "ssoTargetURI `{target}` is https in {}",
+                region.name
+            )))),
             None => Ok(ev(Outcome::pass(format!(
                 "ssoTargetURI `{target}` is https in {} (the transaction object's region is unknown, see CFG007)",
                 region.name
@@ -204,13 +269,23 @@ mod tests {
         let base = "https://onprem.example.net/pureengage";
         assert_eq!(issuer_difference(base, base), None);
         for (other, want) in [
-            ("https://onprem.example.net/pureengage/", "issuer-trailing-slash"),
-            (" https://onprem.example.net/pureengage", "issuer-whitespace"),
+            (
+                "https://onprem.example.net/pureengage/",
+                "issuer-trailing-slash",
+            ),
+            (
+                " https://onprem.example.net/pureengage",
+                "issuer-whitespace",
+            ),
             ("https://onprem.example.net/PureEngage", "issuer-case"),
             ("http://onprem.example.net/pureengage", "issuer-scheme"),
             ("https://www.genesys.com/pureengage", "issuer-mismatch"),
         ] {
-            assert_eq!(issuer_difference(base, other).map(|d| d.0), Some(want), "{other}");
+            assert_eq!(
+                issuer_difference(base, other).map(|d| d.0),
+                Some(want),
+                "{other}"
+            );
         }
     }
 }

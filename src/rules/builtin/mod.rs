@@ -51,7 +51,10 @@ impl<'a> Ctx<'a> {
 
     /// An option's value (as exported), if set.
     pub fn option(&self, section: &str, name: &str) -> Result<Option<&'a str>, Outcome> {
-        Ok(self.object()?.option(section, name).map(|v| v.text.as_str()))
+        Ok(self
+            .object()?
+            .option(section, name)
+            .map(|v| v.text.as_str()))
     }
 }
 
@@ -75,7 +78,11 @@ pub struct Builtin {
 
 /// Deserializes params into their typed form.
 pub fn params<T: DeserializeOwned>(v: &Value) -> Result<T, String> {
-    let v = if v.is_null() { Value::Object(serde_json::Map::new()) } else { v.clone() };
+    let v = if v.is_null() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        v.clone()
+    };
     serde_json::from_value(v).map_err(|e| e.to_string())
 }
 

@@ -10,7 +10,11 @@ use serde_json::Value;
 
 /// Finds a role by `defaultRoleId`, then by display name (orgs rename
 /// "admin" to "Master Admin"; the id stays). Returns the role and how it matched.
-pub fn find_role<'a>(roles: &'a [Value], default_id: &str, name: &str) -> Option<(&'a Value, &'static str)> {
+pub fn find_role<'a>(
+    roles: &'a [Value],
+    default_id: &str,
+    name: &str,
+) -> Option<(&'a Value, &'static str)> {
     roles
         .iter()
         .find(|r| str_field(r, "defaultRoleId") == Some(default_id))
@@ -43,20 +47,25 @@ pub fn grants(role: &Value, permission: &str) -> bool {
                     && str_field(p, "entityName").is_some_and(|x| seg(x, e))
                     && p.get("actionSet")
                         .and_then(Value::as_array)
-                        .is_some_and(|acts| acts.iter().filter_map(Value::as_str).any(|x| seg(x, a)))
+                        .is_some_and(|acts| {
+                            acts.iter().filter_map(Value::as_str).any(|x| seg(x, a))
+                        })
             })
         });
-    let by_string = role.get("permissions").and_then(Value::as_array).is_some_and(|ps| {
-        ps.iter().filter_map(Value::as_str).any(|s| {
-            let mut p = s.splitn(3, ':');
-            match (p.next(), p.next(), p.next()) {
-                (Some(pd), Some(pe), Some(pa)) => seg(pd, d) && seg(pe, e) && seg(pa, a),
-                (Some(pd), Some(pe), None) => seg(pd, d) && seg(pe, e),
-                (Some(pd), None, None) => pd.eq_ignore_ascii_case(d) && pd != "admin",
-                _ => false,
-            }
-        })
-    });
+    let by_string = role
+        .get("permissions")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| {
+            ps.iter().filter_map(Value::as_str).any(|s| {
+                let mut p = s.splitn(3, ':');
+                match (p.next(), p.next(), p.next()) {
+                    (Some(pd), Some(pe), Some(pa)) => seg(pd, d) && seg(pe, e) && seg(pa, a),
+                    (Some(pd), Some(pe), None) => seg(pd, d) && seg(pe, e),
+                    (Some(pd), None, None) => pd.eq_ignore_ascii_case(d) && pd != "admin",
+                    _ => false,
+                }
+            })
+        });
     by_policy || by_string
 }
 
@@ -89,17 +98,29 @@ fn role_permissions(ctx: &Ctx<'_>, p: &Value) -> Outcome {
     with_params(p, |p: PermissionParams| {
         flatten((|| {
             let cloud = ctx.cloud()?;
-            let roles = cloud.listing(CloudFile::AuthorizationRoles).map_err(unavailable)?;
+            let roles = cloud
+                .listing(CloudFile::AuthorizationRoles)
+                .map_err(unavailable)?;
             let Some((role, matched)) = find_role(roles.entities, &p.role, &p.role) else {
                 if !roles.is_complete() {
                     return Err(unavailable(crate::evidence::Unavailable::error(
                         "incomplete-evidence",
-                        format!("the roles listing is incomplete and holds no `{}` role", p.role),
+                        format!(
+                            "the roles listing is incomplete and holds no `{}` role",
+                            p.role
+                        ),
                     )));
                 }
-                return Ok(Outcome::fail("role-not-found", format!("the org has no `{}` role", p.role)));
+                return Ok(Outcome::fail(
+                    "role-not-found",
+                    format!("the org has no `{}` role", p.role),
+                ));
             };
-            let missing: Vec<&String> = p.permissions.iter().filter(|perm| !grants(role, perm)).collect();
+            let missing: Vec<&String> = p
+                .permissions
+                .iter()
+                .filter(|perm| !grants(role, perm))
+                .collect();
             let ev = |o: Outcome| {
                 o.with("role", str_field(role, "name").map(str::to_owned))
                     .with("role_id", str_field(role, "id").map(str::to_owned))
@@ -107,7 +128,11 @@ fn role_permissions(ctx: &Ctx<'_>, p: &Value) -> Outcome {
                     .with("required", p.permissions.clone())
             };
             if missing.is_empty() {
-                Ok(ev(Outcome::pass(format!("the `{}` role grants all {} required permissions", p.role, p.permissions.len()))))
+                Ok(ev(Outcome::pass(format!(
+                    "the `{}` role grants all {} required permissions",
+                    p.role,
+                    p.permissions.len()
+                ))))
             } else {
                 Ok(ev(Outcome::fail(
                     "missing-permissions",
@@ -134,10 +159,15 @@ pub const ROLES_EXIST: Builtin = Builtin {
 fn roles_exist(ctx: &Ctx<'_>, _: &Value) -> Outcome {
     flatten((|| {
         let cloud = ctx.cloud()?;
-        let roles = cloud.listing(CloudFile::AuthorizationRoles).map_err(unavailable)?;
+        let roles = cloud
+            .listing(CloudFile::AuthorizationRoles)
+            .map_err(unavailable)?;
         let mut found = Vec::new();
         let mut missing = Vec::new();
-        for (option, default_id) in [("default_agent_role_name", "employee"), ("default_admin_role_name", "admin")] {
+        for (option, default_id) in [
+            ("default_agent_role_name", "employee"),
+            ("default_admin_role_name", "admin"),
+        ] {
             let name = ctx.option("general", option)?.map_or(default_id, str::trim);
             match find_role(roles.entities, name, name).or_else(|| find_role(roles.entities, default_id, name)) {
                 Some((r, how)) => found.push(serde_json::json!({"option": option, "value": name, "role": str_field(r, "name"), "matched_by": how})),
@@ -148,9 +178,16 @@ fn roles_exist(ctx: &Ctx<'_>, _: &Value) -> Outcome {
             return Ok(Outcome::pass("the agent and admin roles exist").with("roles", found));
         }
         if !roles.is_complete() {
-            return Err(unavailable(crate::evidence::Unavailable::error("incomplete-evidence", "the roles listing is incomplete")));
+            return Err(unavailable(crate::evidence::Unavailable::error(
+                "incomplete-evidence",
+                "the roles listing is incomplete",
+            )));
         }
-        Ok(Outcome::fail("role-not-found", format!("no role matches {}", missing.join(", "))).with("roles", found))
+        Ok(Outcome::fail(
+            "role-not-found",
+            format!("no role matches {}", missing.join(", ")),
+        )
+        .with("roles", found))
     })())
 }
 
