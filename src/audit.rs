@@ -139,6 +139,7 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         finished_at: rfc3339(finished),
         summary: Summary::of(&results),
         results,
+        waiver_notes: Vec::new(),
     }
 }
 
@@ -168,6 +169,7 @@ pub fn into_result(rule: &Rule, subject: String, o: Outcome, duration_ms: f64) -
         evidence: o.evidence,
         remediation,
         duration_ms: (duration_ms * 1000.0).round() / 1000.0,
+        host: None,
     }
 }
 

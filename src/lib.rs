@@ -27,6 +27,7 @@ pub mod report;
 pub mod result;
 pub mod rules;
 pub mod secret;
+pub mod waivers;
 
 pub use error::{InputError, InputErrors};
 pub use result::{AuditReport, CheckResult, Outcome, Severity, Status, Summary};

@@ -26,6 +26,25 @@ enum Command {
     /// List or explain the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with JSON reports already written.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Combine per-host JSON results into one fleet report (host kept on every result).
+    Merge {
+        /// JSON reports written by `audit --report json:PATH` on each host.
+        #[arg(required = true, value_name = "RESULT.json")]
+        inputs: Vec<PathBuf>,
+        /// Report to write (as for `audit`). Repeatable; default `table`.
+        #[arg(long = "report", value_name = "FORMAT[:PATH]")]
+        reports: Vec<ReportSpec>,
+        /// Exit 1 only for fail/error results at or above this severity.
+        #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+        fail_on: Severity,
+    },
 }
 
 #[derive(Subcommand)]
@@ -64,9 +83,15 @@ struct AuditArgs {
     /// Add user rule files (a directory of *.yaml, or a file). Repeatable.
     #[arg(long = "rules", value_name = "DIR")]
     rules: Vec<PathBuf>,
-    /// Report to write: table, json:PATH, junit:PATH (`-` = stdout). Repeatable; default `table`.
+    /// Report to write: table, json:PATH, junit:PATH, html:PATH, markdown:PATH, prometheus:PATH (`-` = stdout). Repeatable; default `table`.
     #[arg(long = "report", value_name = "FORMAT[:PATH]")]
     reports: Vec<ReportSpec>,
+    /// Name this host in reports (default: the system host name); useful in containers.
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Accepted findings (YAML: rule, subject pattern, justification, optional expires).
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
     /// Judge validity at this instant (RFC 3339) instead of now; for reproducible reports.
     #[arg(long, value_name = "RFC3339", hide = true)]
     now: Option<String>,
@@ -140,6 +165,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(a) => audit_cmd(*a),
+        Command::Report(ReportCommand::Merge {
+            inputs,
+            reports,
+            fail_on,
+        }) => {
+            let mut loaded = Vec::with_capacity(inputs.len());
+            for p in &inputs {
+                loaded.push(report::merge::read(p).map_err(|e| anyhow::anyhow!("{e}"))?);
+            }
+            let merged = report::merge::merge(loaded);
+            write_reports(&merged, &reports)?;
+            Ok(if merged.has_findings_at(fail_on) {
+                EXIT_FINDINGS
+            } else {
+                EXIT_CLEAN
+            })
+        }
         Command::Rules(RulesCommand::List { rules }) => {
             let pack = load_pack(&rules)?;
             let mut out = String::new();
@@ -175,22 +217,11 @@ fn print(s: &str) -> Result<()> {
 }
 
 fn audit_cmd(a: AuditArgs) -> Result<u8> {
-    let reports = if a.reports.is_empty() {
-        vec![ReportSpec {
-            format: report::Format::Table,
-            target: Target::Stdout,
-        }]
-    } else {
-        a.reports.clone()
+    check_reports(&a.reports)?;
+    let waivers = match &a.waivers {
+        Some(p) => hybrid_preflight::waivers::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Vec::new(),
     };
-    if reports
-        .iter()
-        .filter(|r| r.target == Target::Stdout)
-        .count()
-        > 1
-    {
-        bail!("only one --report can write to stdout");
-    }
     let now = match &a.now {
         Some(s) => Some(
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -207,7 +238,7 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         select: a.select.clone(),
         ignore: a.ignore.clone(),
         now,
-        host: None,
+        host: a.host.clone(),
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
     if !unknown.is_empty() {
@@ -217,27 +248,52 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         );
     }
     let deployment = evidence::load(&a.path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let result = audit::run(&deployment, &pack, &opts);
+    let mut result = audit::run(&deployment, &pack, &opts);
+    let today = now.unwrap_or_else(time::OffsetDateTime::now_utc).date();
+    hybrid_preflight::waivers::apply(&mut result, &waivers, today);
+    write_reports(&result, &a.reports)?;
+    Ok(if result.has_findings_at(a.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn check_reports(specs: &[ReportSpec]) -> Result<()> {
+    if specs.iter().filter(|r| r.target == Target::Stdout).count() > 1 {
+        bail!("only one --report can write to stdout");
+    }
+    Ok(())
+}
+
+/// Writes every requested report (default: the table on stdout).
+fn write_reports(result: &hybrid_preflight::AuditReport, specs: &[ReportSpec]) -> Result<()> {
+    check_reports(specs)?;
+    let default = [ReportSpec {
+        format: report::Format::Table,
+        target: Target::Stdout,
+    }];
+    let specs = if specs.is_empty() {
+        &default[..]
+    } else {
+        specs
+    };
     let stdout_tty = std::io::stdout().is_terminal();
-    for spec in &reports {
+    for spec in specs {
         let style = Style {
             color: spec.target == Target::Stdout
                 && stdout_tty
                 && std::env::var_os("NO_COLOR").is_none(),
             width: if stdout_tty { terminal_width() } else { None },
         };
-        let text = report::render(spec.format, &result, style);
+        let text = report::render(spec.format, result, style);
         match &spec.target {
             Target::Stdout => print(&text)?,
             Target::File(p) => report::write_atomic(p, &text)
                 .with_context(|| format!("cannot write report {}", p.display()))?,
         }
     }
-    Ok(if result.has_findings_at(a.fail_on) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(())
 }
 
 fn terminal_width() -> Option<u16> {

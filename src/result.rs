@@ -155,6 +155,10 @@ pub struct CheckResult {
     pub evidence: Evidence,
     pub remediation: String,
     pub duration_ms: f64,
+    /// The host that produced the result, in fleet reports merged from
+    /// several hosts (`report merge`); absent in a single host's report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Counts by status.
@@ -226,6 +230,19 @@ pub struct AuditReport {
     pub finished_at: String,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
+    /// Waivers that expired or matched nothing (they are reported, not applied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiver_notes: Vec<WaiverNote>,
+}
+
+/// A waiver that did not apply, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverNote {
+    pub rule: String,
+    pub subject: String,
+    /// `expired` or `unused`.
+    pub problem: String,
+    pub message: String,
 }
 
 impl AuditReport {

@@ -177,7 +177,16 @@ impl Fact {
         }
     }
 
-    /// The value as a report may show it.
+    /// The value as evidence: the JSON value itself, or the redaction.
+    pub fn evidence_value(&self) -> Value {
+        if self.secret {
+            Value::from(secret::redacted(&self.text()))
+        } else {
+            self.value.clone()
+        }
+    }
+
+    /// The value as a message may show it.
     pub fn shown(&self) -> String {
         if self.secret {
             secret::redacted(&self.text())

@@ -26,6 +26,20 @@ pub fn render(report: &AuditReport) -> String {
         }
         r.add_test_suite(suite);
     }
+    if !report.waiver_notes.is_empty() {
+        let mut suite = TestSuite::new("waivers");
+        for n in &report.waiver_notes {
+            let mut s = TestCaseStatus::skipped();
+            if let TestCaseStatus::Skipped { message, ty, .. } = &mut s {
+                *message = Some(one_line(&n.message).into());
+                *ty = Some(format!("waiver-{}", n.problem).into());
+            }
+            let mut tc = TestCase::new(format!("{} ({})", n.subject, n.problem), s);
+            tc.set_classname(format!("waivers.{}", n.rule));
+            suite.add_test_case(tc);
+        }
+        r.add_test_suite(suite);
+    }
     r.to_string().unwrap_or_else(|e| {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hybrid-preflight\" tests=\"0\" failures=\"0\" errors=\"1\"><!-- cannot render: {} --></testsuites>\n", e.to_string().replace("--", "- -"))
     })
@@ -93,7 +107,12 @@ fn case(category: &str, res: &CheckResult) -> TestCase {
             s
         }
     };
-    let mut tc = TestCase::new(res.subject.clone(), status);
+    // In a fleet report the same subject appears once per host.
+    let name = match &res.host {
+        Some(h) => format!("{} @ {h}", res.subject),
+        None => res.subject.clone(),
+    };
+    let mut tc = TestCase::new(name, status);
     tc.set_classname(format!("{category}.{}", res.rule));
     tc.set_time(Duration::from_secs_f64(res.duration_ms.max(0.0) / 1000.0));
     if res.status == Status::Warn {

@@ -1,8 +1,12 @@
 //! Stage 4 of the pipeline: reporters, one format per module behind
 //! [`format`], and the one place that writes reports (atomically).
 
+mod html;
 mod json;
 mod junit;
+mod markdown;
+pub mod merge;
+mod prometheus;
 mod table;
 
 use crate::result::AuditReport;
@@ -15,16 +19,22 @@ pub enum Format {
     Table,
     Json,
     Junit,
+    Html,
+    Markdown,
+    Prometheus,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "table, json, junit";
+    pub const NAMES: &'static str = "table, json, junit, html, markdown, prometheus";
 
     fn parse(s: &str) -> Option<Format> {
         match s {
             "table" => Some(Format::Table),
             "json" => Some(Format::Json),
             "junit" => Some(Format::Junit),
+            "html" => Some(Format::Html),
+            "markdown" | "md" => Some(Format::Markdown),
+            "prometheus" => Some(Format::Prometheus),
             _ => None,
         }
     }
@@ -82,6 +92,9 @@ pub fn render(format: Format, report: &AuditReport, style: Style) -> String {
         Format::Table => table::render(report, style),
         Format::Json => json::render(report),
         Format::Junit => junit::render(report),
+        Format::Html => html::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Prometheus => prometheus::render(report),
     }
 }
 
@@ -97,6 +110,14 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(text.as_bytes())?;
+    // Reports are read by other users and tools (a textfile collector, a
+    // web server): not the temporary file's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

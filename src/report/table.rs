@@ -44,6 +44,7 @@ pub fn render(report: &AuditReport, style: Style) -> String {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(style.width.unwrap_or(100).max(60))
         .set_header(vec!["Status", "Rule", "Subject", "Finding"]);
+    let fleet = report.results.iter().any(|r| r.host.is_some());
     if !style.color {
         t.force_no_tty();
     }
@@ -56,7 +57,10 @@ pub fn render(report: &AuditReport, style: Style) -> String {
         t.add_row(vec![
             status_cell(r.status, style),
             Cell::new(format!("{}\n{}", r.rule, r.severity)),
-            Cell::new(&r.subject),
+            Cell::new(match (&r.host, fleet) {
+                (Some(h), true) => format!("{}\n@ {h}", r.subject),
+                _ => r.subject.clone(),
+            }),
             Cell::new(finding),
         ]);
     }
@@ -77,8 +81,12 @@ pub fn render(report: &AuditReport, style: Style) -> String {
     } else {
         format!("passed: {}\n", passed.join(" "))
     };
+    let mut notes = String::new();
+    for n in &report.waiver_notes {
+        notes.push_str(&format!("waiver {} {}: {}\n", n.problem, n.rule, n.message));
+    }
     format!(
-        "{}: {}\n{table}{passed_line}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
+        "{}: {}\n{table}{passed_line}{notes}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
         report.tool.name,
         report.deployment,
         s.total,

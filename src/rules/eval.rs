@@ -100,7 +100,7 @@ fn assert_one(a: &Assertion, ctx: &Ctx<'_>, on_fail: Status) -> Outcome {
     };
     let o = test(a, &fact, ctx, on_fail);
     o.with("fact", a.fact.label())
-        .with("value", fact.shown())
+        .with("value", fact.evidence_value())
         .with("source", fact.source.clone())
 }
 
