@@ -170,6 +170,7 @@ pub fn into_result(rule: &Rule, subject: String, o: Outcome, duration_ms: f64) -
         remediation,
         duration_ms: (duration_ms * 1000.0).round() / 1000.0,
         host: None,
+        drift: None,
     }
 }
 

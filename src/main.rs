@@ -89,6 +89,12 @@ struct AuditArgs {
     /// Name this host in reports (default: the system host name); useful in containers.
     #[arg(long, value_name = "NAME")]
     host: Option<String>,
+    /// A previous run's JSON report: mark every result new, fixed, unchanged or changed.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 only for findings that are new since --baseline (nightly jobs that must not page twice).
+    #[arg(long, requires = "baseline")]
+    fail_on_new: bool,
     /// Accepted findings (YAML: rule, subject pattern, justification, optional expires).
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
@@ -222,6 +228,10 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         Some(p) => hybrid_preflight::waivers::load(p).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => Vec::new(),
     };
+    let baseline = match &a.baseline {
+        Some(p) => Some(report::merge::read(p).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
     let now = match &a.now {
         Some(s) => Some(
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -251,7 +261,17 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
     let mut result = audit::run(&deployment, &pack, &opts);
     let today = now.unwrap_or_else(time::OffsetDateTime::now_utc).date();
     hybrid_preflight::waivers::apply(&mut result, &waivers, today);
+    if let Some(b) = &baseline {
+        hybrid_preflight::drift::mark(&mut result, b);
+    }
     write_reports(&result, &a.reports)?;
+    if a.fail_on_new {
+        return Ok(if result.has_new_findings_at(a.fail_on) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        });
+    }
     Ok(if result.has_findings_at(a.fail_on) {
         EXIT_FINDINGS
     } else {

@@ -159,6 +159,35 @@ pub struct CheckResult {
     /// several hosts (`report merge`); absent in a single host's report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// Against `--baseline`: `new`, `fixed`, `unchanged` or `changed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+}
+
+/// How a result compares with the same rule and subject in a previous run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Drift {
+    /// Not in the baseline, or a finding that was not one before.
+    New,
+    /// A finding whose status or reason differs from the baseline's.
+    Changed,
+    /// A finding in the baseline that is no longer one.
+    Fixed,
+    /// Same status and reason as the baseline.
+    Unchanged,
+}
+
+impl Drift {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Drift::New => "new",
+            Drift::Changed => "changed",
+            Drift::Fixed => "fixed",
+            Drift::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// Counts by status.
@@ -254,5 +283,13 @@ impl AuditReport {
         self.results
             .iter()
             .any(|r| r.status.is_finding() && r.severity >= threshold)
+    }
+
+    /// Like [`Self::has_findings_at`], counting only findings new since the baseline.
+    #[must_use]
+    pub fn has_new_findings_at(&self, threshold: Severity) -> bool {
+        self.results.iter().any(|r| {
+            r.status.is_finding() && r.severity >= threshold && r.drift == Some(Drift::New)
+        })
     }
 }

@@ -41,7 +41,7 @@ fn finding(r: &CheckResult) -> Value {
     json!({
         "rule": r.rule, "title": r.title, "status": r.status, "severity": r.severity,
         "reason": r.reason, "message": r.message, "remediation": r.remediation,
-        "evidence": evidence, "host": r.host,
+        "evidence": evidence, "host": r.host, "drift": r.drift,
     })
 }
 
@@ -107,5 +107,10 @@ fn context(report: &AuditReport) -> Value {
         "summary": report.summary, "statuses": statuses, "by_severity": by_severity,
         "groups": groups, "skipped": brief(Status::Skip), "passed": brief(Status::Pass),
         "waiver_notes": report.waiver_notes,
+        "has_baseline": report.results.iter().any(|r| r.drift.is_some()),
+        "changes": crate::drift::changes(report).into_iter().map(|r| json!({
+            "drift": r.drift, "rule": r.rule, "subject": r.subject, "status": r.status,
+            "reason": r.reason, "message": r.message, "host": r.host,
+        })).collect::<Vec<_>>(),
     })
 }

@@ -26,6 +26,24 @@ pub fn render(report: &AuditReport) -> String {
         s.skip,
         s.total
     );
+    if report.results.iter().any(|r| r.drift.is_some()) {
+        let changed = crate::drift::changes(report);
+        out.push_str(&format!(
+            "### Changes since the baseline ({})\n\n",
+            changed.len()
+        ));
+        for r in &changed {
+            out.push_str(&format!(
+                "- **{}** {} `{}` {}: {}\n",
+                r.drift.map_or("", |d| d.as_str()),
+                r.rule,
+                cell(&r.subject),
+                r.status,
+                cell(&r.message)
+            ));
+        }
+        out.push('\n');
+    }
     let mut findings: Vec<_> = report
         .results
         .iter()

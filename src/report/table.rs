@@ -85,8 +85,25 @@ pub fn render(report: &AuditReport, style: Style) -> String {
     for n in &report.waiver_notes {
         notes.push_str(&format!("waiver {} {}: {}\n", n.problem, n.rule, n.message));
     }
+    let mut changes = String::new();
+    let changed = crate::drift::changes(report);
+    if report.results.iter().any(|r| r.drift.is_some()) {
+        changes.push_str(&format!("changes since the baseline: {}\n", changed.len()));
+        for r in &changed {
+            let d = r.drift.map_or("", |d| d.as_str());
+            let line = format!(
+                "  {d:<8} {:<7} {} {} {}",
+                r.status.as_str().to_uppercase(),
+                r.rule,
+                r.subject,
+                r.reason.as_deref().unwrap_or("")
+            );
+            changes.push_str(line.trim_end());
+            changes.push('\n');
+        }
+    }
     format!(
-        "{}: {}\n{table}{passed_line}{notes}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
+        "{}: {}\n{changes}{table}{passed_line}{notes}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
         report.tool.name,
         report.deployment,
         s.total,
