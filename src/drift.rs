@@ -9,9 +9,12 @@ fn is_finding(s: Status) -> bool {
     matches!(s, Status::Fail | Status::Error | Status::Warn)
 }
 
+/// rule, subject, host.
+type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+
 /// Marks every result of `current` against `baseline`.
 pub fn mark(current: &mut AuditReport, baseline: &AuditReport) {
-    let before: BTreeMap<(&str, &str, Option<&str>), (Status, Option<&str>)> = baseline
+    let before: BTreeMap<Key<'_>, (Status, Option<&str>)> = baseline
         .results
         .iter()
         .map(|r| {
