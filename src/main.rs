@@ -212,7 +212,7 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn load_pack(user: &[PathBuf]) -> Result<RulePack> {
-    RulePack::load(user).map_err(|e| anyhow::anyhow!("invalid rule file:\n{e}"))
+    RulePack::load(user).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn print(s: &str) -> Result<()> {

@@ -128,12 +128,12 @@ fn missing_export_points_at_the_manifest_line() {
     std::fs::remove_file(f.path("onprem/tenant-c.json")).unwrap();
     let r = run(&["audit", f.dir.path().to_str().unwrap(), "--offline"]);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("deployment.yaml:12:18: file not found (`onprem/tenant-c.json`)"),
-        "{}",
-        r.stderr
+    let want = format!(
+        "hybrid-preflight: error: {}: file not found (named as `onprem/tenant-c.json` at {}:12:18)",
+        f.path("onprem/tenant-c.json").display(),
+        f.path("deployment.yaml").display()
     );
+    assert_eq!(r.stderr.trim(), want);
 }
 
 #[test]

@@ -176,15 +176,22 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
     })
 }
 
-/// A referenced file's error, pointing back at the manifest line that named it
-/// when the file itself could not be opened.
+/// A referenced file's error, naming the manifest line that referenced it
+/// when the file itself could not be opened (the fault may be the entry).
 fn referenced(e: InputError, manifest: &Path, at: &serde_saphyr::Spanned<String>) -> InputError {
     if e.position.is_some() {
         return e;
     }
-    let msg = format!("{} (`{}`): {}", e.message, at.value, e.path.display());
-    let mut out = yaml::at(InputError::new(manifest, msg), at);
-    out.hint = e.hint;
+    let l = at.referenced;
+    let mut out = e;
+    out.message = format!(
+        "{} (named as `{}` at {}:{}:{})",
+        out.message,
+        at.value,
+        manifest.display(),
+        l.line(),
+        l.column()
+    );
     out
 }
 

@@ -213,6 +213,9 @@ fn parse_ini(path: &Path, text: &str) -> Result<TxExport, InputError> {
                 let (l, c) = line_col(&text.as_bytes()[..line_start + raw.len()]);
                 return Err(InputError::new(path, "section header is missing `]`").at(l, c));
             };
+            if name.trim().is_empty() || name.contains(['[', ']']) {
+                return Err(InputError::new(path, "invalid section name").at(line_no, 1));
+            }
             current = Some(match name.strip_prefix("annex.") {
                 Some(annex) => (true, annex.to_owned()),
                 None => (false, name.to_owned()),
