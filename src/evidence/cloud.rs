@@ -269,10 +269,7 @@ mod tests {
         assert_eq!(e.reason, "incomplete-evidence");
         assert!(c.listing(CloudFile::OAuthClients).is_ok());
         let missing = c.get(CloudFile::AuthorizationRoles).unwrap_err();
-        assert_eq!(
-            (missing.is_error, missing.reason),
-            (false, "missing-evidence-file")
-        );
+        assert_eq!((missing.is_error, missing.reason), (false, "missing-evidence-file"));
     }
 
     #[test]

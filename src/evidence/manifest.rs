@@ -69,8 +69,10 @@ pub fn manifest_path(path: &Path) -> Result<PathBuf, InputError> {
         if candidate.is_file() {
             return Ok(candidate);
         }
-        return Err(InputError::new(path, "directory holds no deployment.yaml")
-            .hint("pass the manifest file itself, or a directory containing deployment.yaml"));
+        return Err(
+            InputError::new(path, "directory holds no deployment.yaml")
+                .hint("pass the manifest file itself, or a directory containing deployment.yaml"),
+        );
     }
     Ok(path.to_path_buf())
 }
@@ -92,8 +94,9 @@ pub fn parse_service(path: &Path, s: &Spanned<String>) -> Result<Service, InputE
         .find(|v| v.as_str() == s.value)
         .ok_or_else(|| {
             yaml::at(
-                InputError::new(path, format!("unknown service `{}`", s.value))
-                    .hint("known services: predictive-engagement, agent-pacing"),
+                InputError::new(path, format!("unknown service `{}`", s.value)).hint(
+                    "known services: predictive-engagement, agent-pacing",
+                ),
                 s,
             )
         })

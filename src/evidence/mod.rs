@@ -99,10 +99,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
     for t in &m.tenants {
         if !seen.insert(t.name.value.clone()) {
             return Err(yaml::at(
-                InputError::new(
-                    &manifest_path,
-                    format!("tenant `{}` is listed twice", t.name.value),
-                ),
+                InputError::new(&manifest_path, format!("tenant `{}` is listed twice", t.name.value)),
                 &t.name,
             ));
         }
@@ -110,8 +107,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         let export = match exports.get(&tx_path) {
             Some(e) => e.clone(),
             None => {
-                let text = text::read_text(&tx_path)
-                    .map_err(|e| referenced(e, &manifest_path, &t.transaction))?;
+                let text = text::read_text(&tx_path).map_err(|e| referenced(e, &manifest_path, &t.transaction))?;
                 let e = Arc::new(transaction::parse(&tx_path, &text)?);
                 exports.insert(tx_path.clone(), e.clone());
                 e
@@ -120,8 +116,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         let object = pick_object(&export, &t.name.value, m.multi_tenant);
         let cloud = match &t.cloud {
             Some(c) => Some(Arc::new(
-                CloudEvidence::load(&resolve(&c.value))
-                    .map_err(|e| referenced(e, &manifest_path, c))?,
+                CloudEvidence::load(&resolve(&c.value)).map_err(|e| referenced(e, &manifest_path, c))?,
             )),
             None => None,
         };
@@ -137,10 +132,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         Some(p) => {
             let path = resolve(&p.value);
             let text = text::read_text(&path).map_err(|e| referenced(e, &manifest_path, p))?;
-            (
-                Some(Arc::new(permissions::parse(&path, &text)?)),
-                Some(path),
-            )
+            (Some(Arc::new(permissions::parse(&path, &text)?)), Some(path))
         }
         None => (None, None),
     };
@@ -149,11 +141,8 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
     for e in &m.network.extra_endpoints {
         if !valid_host_port(&e.value) {
             return Err(yaml::at(
-                InputError::new(
-                    &manifest_path,
-                    format!("extra endpoint `{}` is not host:port", e.value),
-                )
-                .hint("write endpoints as `host:port`, e.g. `streaming.mypurecloud.ie:443`"),
+                InputError::new(&manifest_path, format!("extra endpoint `{}` is not host:port", e.value))
+                    .hint("write endpoints as `host:port`, e.g. `streaming.mypurecloud.ie:443`"),
                 e,
             ));
         }
@@ -190,9 +179,7 @@ fn referenced(e: InputError, manifest: &Path, at: &serde_saphyr::Spanned<String>
 
 fn valid_host_port(s: &str) -> bool {
     match s.rsplit_once(':') {
-        Some((host, port)) => {
-            !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok_and(|p| p > 0)
-        }
+        Some((host, port)) => !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok_and(|p| p > 0),
         None => false,
     }
 }
@@ -207,20 +194,9 @@ fn pick_object(export: &TxExport, tenant: &str, multi_tenant: bool) -> Option<us
         .enumerate()
         .filter(|(_, o)| o.name.as_deref() == Some(transaction::OBJECT_NAME))
         .collect();
-    let by_tenant = |want: Option<&str>| {
-        named
-            .iter()
-            .find(|(_, o)| o.tenant.as_deref() == want)
-            .map(|(i, _)| *i)
-    };
+    let by_tenant = |want: Option<&str>| named.iter().find(|(_, o)| o.tenant.as_deref() == want).map(|(i, _)| *i);
     by_tenant(Some(tenant))
-        .or_else(|| {
-            if multi_tenant {
-                None
-            } else {
-                by_tenant(Some("Environment"))
-            }
-        })
+        .or_else(|| if multi_tenant { None } else { by_tenant(Some("Environment")) })
         .or_else(|| by_tenant(None))
         .or_else(|| named.first().map(|(i, _)| *i))
 }

@@ -67,10 +67,7 @@ pub struct AccessGroup {
 /// Parses the permissions export.
 pub fn parse(path: &Path, text: &str) -> Result<PermissionsExport, InputError> {
     serde_json::from_str(text).map_err(|e| {
-        InputError::new(
-            path,
-            format!("invalid permissions export: {}", json_phrase(&e)),
-        )
-        .at(e.line() as u64, e.column() as u64)
+        InputError::new(path, format!("invalid permissions export: {}", json_phrase(&e)))
+            .at(e.line() as u64, e.column() as u64)
     })
 }

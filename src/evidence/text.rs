@@ -50,10 +50,11 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String, InputError> {
         utf16(path, rest, u16::from_be_bytes)?
     } else {
         if looks_like_utf16_without_bom(bytes) {
-            return Err(
-                InputError::new(path, "looks like UTF-16 text without a byte-order mark")
-                    .hint("save the file as UTF-8 (or UTF-16 with a BOM)"),
-            );
+            return Err(InputError::new(
+                path,
+                "looks like UTF-16 text without a byte-order mark",
+            )
+            .hint("save the file as UTF-8 (or UTF-16 with a BOM)"));
         }
         utf8(path, bytes)?
     };
@@ -98,12 +99,7 @@ fn looks_like_utf16_without_bom(bytes: &[u8]) -> bool {
     if sample.len() < 4 {
         return false;
     }
-    let zeros_odd = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|b| **b == 0)
-        .count();
+    let zeros_odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
     let zeros_even = sample.iter().step_by(2).filter(|b| **b == 0).count();
     let half = sample.len() / 2;
     zeros_odd * 10 > half * 8 || zeros_even * 10 > half * 8

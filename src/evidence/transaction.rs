@@ -92,9 +92,7 @@ fn parse_json(path: &Path, text: &str) -> Result<TxExport, InputError> {
                     path,
                     "no `transactions` list and no single object with a `name`",
                 )
-                .hint(
-                    "export the Transactions folder, or the hybrid_integration object, as JSON",
-                ));
+                .hint("export the Transactions folder, or the hybrid_integration object, as JSON"));
             }
         },
         serde_json::Value::Array(items) => items.clone(),
@@ -137,9 +135,7 @@ fn json_object(path: &Path, index: usize, v: &serde_json::Value) -> Result<TxObj
                     let Some(opts) = sval.as_object() else {
                         return Err(InputError::new(
                             path,
-                            format!(
-                                "transactions[{index}].{k}.{sname} is not an object of options"
-                            ),
+                            format!("transactions[{index}].{k}.{sname} is not an object of options"),
                         ));
                     };
                     let mut section = BTreeMap::new();
@@ -216,15 +212,8 @@ fn parse_ini(path: &Path, text: &str) -> Result<TxExport, InputError> {
                 Some(annex) => (true, annex.to_owned()),
                 None => (false, name.to_owned()),
             });
-            let (annex, sname) = current
-                .as_ref()
-                .map(|(a, s)| (*a, s.clone()))
-                .unwrap_or_default();
-            let target = if annex {
-                &mut obj.annex
-            } else {
-                &mut obj.options
-            };
+            let (annex, sname) = current.as_ref().map(|(a, s)| (*a, s.clone())).unwrap_or_default();
+            let target = if annex { &mut obj.annex } else { &mut obj.options };
             target.entry(sname).or_default();
             continue;
         }
@@ -248,11 +237,7 @@ fn parse_ini(path: &Path, text: &str) -> Result<TxExport, InputError> {
         if key.is_empty() {
             return Err(InputError::new(path, "option name is empty").at(line_no, 1));
         }
-        let target = if *annex {
-            &mut obj.annex
-        } else {
-            &mut obj.options
-        };
+        let target = if *annex { &mut obj.annex } else { &mut obj.options };
         let sec = target.entry(section.clone()).or_default();
         let prev = sec.insert(
             key.clone(),
@@ -267,10 +252,7 @@ fn parse_ini(path: &Path, text: &str) -> Result<TxExport, InputError> {
         }
     }
     if obj.options.is_empty() && obj.annex.is_empty() {
-        return Err(InputError::new(
-            path,
-            "no `[section]` found: not an INI options export",
-        ));
+        return Err(InputError::new(path, "no `[section]` found: not an INI options export"));
     }
     Ok(TxExport {
         path: path.to_path_buf(),
@@ -288,18 +270,10 @@ mod tests {
         let t = "[general]\norganization_sname=acme\n\n[annex.general]\norganization_domain_suffix=com\n";
         let e = parse(Path::new("t.cfg"), t).unwrap();
         let o = &e.objects[0];
+        assert_eq!(o.option("general", "organization_sname").unwrap().text, "acme");
+        assert_eq!(o.option("general", "organization_sname").unwrap().line, Some(2));
         assert_eq!(
-            o.option("general", "organization_sname").unwrap().text,
-            "acme"
-        );
-        assert_eq!(
-            o.option("general", "organization_sname").unwrap().line,
-            Some(2)
-        );
-        assert_eq!(
-            o.annex_option("general", "organization_domain_suffix")
-                .unwrap()
-                .text,
+            o.annex_option("general", "organization_domain_suffix").unwrap().text,
             "com"
         );
     }
