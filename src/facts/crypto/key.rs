@@ -11,7 +11,7 @@ use super::legacy;
 use pkcs8::der::asn1::{AnyRef, BitStringRef, ContextSpecific, ObjectIdentifier, OctetStringRef};
 use pkcs8::der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use pkcs8::pkcs5::{self, pbes2};
-use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
+use pkcs8::{AlgorithmIdentifierRef, EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
@@ -150,8 +150,8 @@ fn curve_info(oid: &str) -> Option<(&'static str, u32)> {
 pub enum KeyFormat {
     /// `BEGIN ENCRYPTED PRIVATE KEY` with PBES2: OpenSSL 3's `openssl rsa -aes256`.
     Pkcs8Pbes2,
-    /// `BEGIN ENCRYPTED PRIVATE KEY` with an old PKCS#5 v1.5 / PKCS#12 scheme.
-    Pkcs8Pbes1,
+    /// `BEGIN ENCRYPTED PRIVATE KEY` with an old PKCS#5 v1.5 / PKCS#12 PBE scheme.
+    Pkcs8LegacyPbe,
     /// `Proc-Type: 4,ENCRYPTED` + `DEK-Info`: OpenSSL 1.1's `openssl rsa -aes256`.
     LegacyPem,
     UnencryptedPkcs8,
@@ -165,7 +165,7 @@ impl KeyFormat {
     pub const fn as_str(self) -> &'static str {
         match self {
             KeyFormat::Pkcs8Pbes2 => "openssl3-pkcs8-pbes2",
-            KeyFormat::Pkcs8Pbes1 => "pkcs8-pbes1",
+            KeyFormat::Pkcs8LegacyPbe => "pkcs8-legacy-pbe",
             KeyFormat::LegacyPem => "openssl-legacy-pem",
             KeyFormat::UnencryptedPkcs8 => "unencrypted-pkcs8",
             KeyFormat::UnencryptedPkcs1 => "unencrypted-pkcs1",
@@ -180,7 +180,7 @@ impl KeyFormat {
             KeyFormat::Pkcs8Pbes2 => {
                 "OpenSSL 3 encrypted PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY, PBES2)"
             }
-            KeyFormat::Pkcs8Pbes1 => "encrypted PKCS#8 with a legacy PBES1 scheme",
+            KeyFormat::Pkcs8LegacyPbe => "encrypted PKCS#8 with a legacy PBE (not PBES2) scheme",
             KeyFormat::LegacyPem => {
                 "OpenSSL 1.1 legacy encrypted PEM (Proc-Type: 4,ENCRYPTED, DEK-Info)"
             }
@@ -194,7 +194,7 @@ impl KeyFormat {
     pub const fn is_encrypted(self) -> bool {
         matches!(
             self,
-            KeyFormat::Pkcs8Pbes2 | KeyFormat::Pkcs8Pbes1 | KeyFormat::LegacyPem
+            KeyFormat::Pkcs8Pbes2 | KeyFormat::Pkcs8LegacyPbe | KeyFormat::LegacyPem
         )
     }
 }
@@ -299,11 +299,12 @@ pub fn inspect_key(value: &str, password: Option<&SecretString>) -> Result<KeyFa
                 )
             };
             match block.label.as_str() {
-                "ENCRYPTED PRIVATE KEY" => {
-                    let info = EncryptedPrivateKeyInfoRef::from_der(&block.der)
-                        .map_err(|_| bad("PKCS#8"))?;
-                    Ok(open_pkcs8(&info, encoding, layout, password))
-                }
+                "ENCRYPTED PRIVATE KEY" => match EncryptedPrivateKeyInfoRef::from_der(&block.der) {
+                    Ok(info) => Ok(open_pkcs8(&info, encoding, layout, password)),
+                    Err(_) => {
+                        unknown_scheme(&block.der, encoding, layout).ok_or_else(|| bad("PKCS#8"))
+                    }
+                },
                 "PRIVATE KEY" => {
                     let mut facts = KeyFacts::new(encoding, layout, KeyFormat::UnencryptedPkcs8);
                     let info =
@@ -376,7 +377,7 @@ fn open_pkcs8(
     let params = match &info.encryption_algorithm {
         pkcs5::EncryptionScheme::Pbes2(params) => params,
         pkcs5::EncryptionScheme::Pbes1(alg) => {
-            let mut facts = KeyFacts::new(encoding, layout, KeyFormat::Pkcs8Pbes1);
+            let mut facts = KeyFacts::new(encoding, layout, KeyFormat::Pkcs8LegacyPbe);
             facts.cipher = Some(format!("pbes1 {}", alg.encryption.oid()));
             facts.decryption = Decryption::Unsupported("PBES1 (PKCS#5 v1.5) encryption".to_owned());
             return facts;
@@ -416,6 +417,37 @@ fn open_pkcs8(
         Err(_) => Decryption::WrongPasswordOrCorrupt,
     };
     facts
+}
+
+/// An `EncryptedPrivateKeyInfo` whose scheme the `pkcs8` crate does not parse
+/// (PKCS#12 PBE such as `PBE-SHA1-3DES`): still an encrypted key, named by
+/// its scheme OID, but one we cannot open. `None` when not even that shape.
+fn unknown_scheme(der: &[u8], encoding: Encoding, layout: Layout) -> Option<KeyFacts> {
+    let mut reader = SliceReader::new(der).ok()?;
+    let oid = reader
+        .sequence(|r| {
+            let alg = AlgorithmIdentifierRef::decode(r)?;
+            let _data = <&OctetStringRef>::decode(r)?;
+            Ok::<_, pkcs8::der::Error>(alg.oid)
+        })
+        .ok()?;
+    let name = match oid.to_string().as_str() {
+        "1.2.840.113549.1.12.1.1" => "pbe-sha1-rc4-128",
+        "1.2.840.113549.1.12.1.2" => "pbe-sha1-rc4-40",
+        "1.2.840.113549.1.12.1.3" => "pbe-sha1-3des",
+        "1.2.840.113549.1.12.1.4" => "pbe-sha1-2des",
+        "1.2.840.113549.1.12.1.5" => "pbe-sha1-rc2-128",
+        "1.2.840.113549.1.12.1.6" => "pbe-sha1-rc2-40",
+        _ => "unknown",
+    };
+    let mut facts = KeyFacts::new(encoding, layout, KeyFormat::Pkcs8LegacyPbe);
+    facts.cipher = Some(if name == "unknown" {
+        oid.to_string()
+    } else {
+        name.to_owned()
+    });
+    facts.decryption = Decryption::Unsupported(format!("PKCS#8 scheme {name} ({oid})"));
+    Some(facts)
 }
 
 /// Records the KDF and refuses what we cannot or should not run.
