@@ -63,6 +63,16 @@ fn ev<'a>(o: &'a Outcome, key: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no evidence `{key}` in {o:?}"))
 }
 
+/// Name, value, expected encoding, layout, CRT001 status and reason.
+type EncodingCase = (
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+    Status,
+    Option<&'static str>,
+);
+
 fn rsa_cert_value() -> String {
     fixture("rsa-cert.pem.b64")
 }
@@ -78,7 +88,7 @@ fn crt001_names_every_encoding_and_decodes_the_same_certificate() {
         .filter(|l| !l.starts_with("-----"))
         .collect::<Vec<_>>()
         .join("\n");
-    let cases: Vec<(&str, String, &str, &str, Status, Option<&str>)> = vec![
+    let cases: Vec<EncodingCase> = vec![
         (
             "guide",
             wrapped.clone(),

@@ -155,23 +155,20 @@ pub fn public_key_digest(p: &PublicParts) -> Option<String> {
 
 // ------------------------------------------------------------- preconditions --
 
-/// The decoded certificate, or the `skip` a dependent rule returns.
-fn cert_or_skip(t: &TenantCrypto) -> Result<&DecodedCert, Outcome> {
-    t.certificate().ok_or_else(|| {
-        Outcome::skip(
-            "certificate-not-decoded",
-            "saml/certificate did not decode to a certificate (see CRT001), so this cannot be checked.",
-        )
-    })
+/// The `skip` a rule returns when the certificate did not decode.
+fn skip_no_certificate() -> Outcome {
+    Outcome::skip(
+        "certificate-not-decoded",
+        "saml/certificate did not decode to a certificate (see CRT001), so this cannot be checked.",
+    )
 }
 
-fn key_or_skip(t: &TenantCrypto) -> Result<&KeyFacts, Outcome> {
-    t.key().ok_or_else(|| {
-        Outcome::skip(
-            "key-not-decoded",
-            "saml/pkey did not decode to a private key (see CRT005), so this cannot be checked.",
-        )
-    })
+/// The `skip` a rule returns when the key did not decode.
+fn skip_no_key() -> Outcome {
+    Outcome::skip(
+        "key-not-decoded",
+        "saml/pkey did not decode to a private key (see CRT005), so this cannot be checked.",
+    )
 }
 
 const CERT_FIX: &str =
@@ -236,9 +233,8 @@ pub fn crt001(t: &TenantCrypto) -> Outcome {
 /// CRT002: the certificate is valid at `now`.
 #[must_use]
 pub fn crt002(t: &TenantCrypto, now: OffsetDateTime) -> Outcome {
-    let c = match cert_or_skip(t) {
-        Ok(c) => c,
-        Err(skip) => return skip,
+    let Some(c) = t.certificate() else {
+        return skip_no_certificate();
     };
     let i = &c.info;
     let o = if now < i.not_before {
@@ -274,9 +270,8 @@ pub fn crt002(t: &TenantCrypto, now: OffsetDateTime) -> Outcome {
 /// `fail_days` (fail).
 #[must_use]
 pub fn crt003(t: &TenantCrypto, now: OffsetDateTime, warn_days: i64, fail_days: i64) -> Outcome {
-    let c = match cert_or_skip(t) {
-        Ok(c) => c,
-        Err(skip) => return skip,
+    let Some(c) = t.certificate() else {
+        return skip_no_certificate();
     };
     if warn_days < 0 || fail_days < 0 {
         return Outcome::error(
@@ -331,9 +326,8 @@ pub fn crt003(t: &TenantCrypto, now: OffsetDateTime, warn_days: i64, fail_days: 
 /// CRT004: RSA ≥ `min_rsa_bits` or EC ≥ `min_ec_bits`, signature hash not SHA-1/MD5.
 #[must_use]
 pub fn crt004(t: &TenantCrypto, min_rsa_bits: u32, min_ec_bits: u32) -> Outcome {
-    let c = match cert_or_skip(t) {
-        Ok(c) => c,
-        Err(skip) => return skip,
+    let Some(c) = t.certificate() else {
+        return skip_no_certificate();
     };
     let i = &c.info;
     let bits = i.key_bits();
@@ -447,9 +441,8 @@ pub fn crt005(t: &TenantCrypto) -> Outcome {
 /// CRT006: `saml/pkey` decrypts with `saml/password`.
 #[must_use]
 pub fn crt006(t: &TenantCrypto) -> Outcome {
-    let k = match key_or_skip(t) {
-        Ok(k) => k,
-        Err(skip) => return skip,
+    let Some(k) = t.key() else {
+        return skip_no_key();
     };
     let o = match &k.decryption {
         Decryption::Decrypted => Outcome::pass(format!(
@@ -487,13 +480,11 @@ pub fn crt006(t: &TenantCrypto) -> Outcome {
 /// CRT007: the private key belongs to the certificate.
 #[must_use]
 pub fn crt007(t: &TenantCrypto) -> Outcome {
-    let c = match cert_or_skip(t) {
-        Ok(c) => c,
-        Err(skip) => return skip,
+    let Some(c) = t.certificate() else {
+        return skip_no_certificate();
     };
-    let k = match key_or_skip(t) {
-        Ok(k) => k,
-        Err(skip) => return skip,
+    let Some(k) = t.key() else {
+        return skip_no_key();
     };
     let Some(key_public) = &k.public else {
         return Outcome::skip(
@@ -552,9 +543,8 @@ pub fn crt007(t: &TenantCrypto) -> Outcome {
 /// normalising encodings.
 #[must_use]
 pub fn crt008(t: &TenantCrypto, idp_certificates: &[&str]) -> Outcome {
-    let c = match cert_or_skip(t) {
-        Ok(c) => c,
-        Err(skip) => return skip,
+    let Some(c) = t.certificate() else {
+        return skip_no_certificate();
     };
     if idp_certificates.is_empty() {
         return with_cert(

@@ -10,6 +10,7 @@ use md5::{Digest, Md5};
 use zeroize::{Zeroize, Zeroizing};
 
 /// A `DEK-Info` cipher we can decrypt.
+#[allow(clippy::enum_variant_names)] // OpenSSL's names: every one is CBC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LegacyCipher {
     Aes128Cbc,
