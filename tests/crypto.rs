@@ -727,6 +727,24 @@ fn truncated_and_garbage_keys_never_panic() {
         check(&crt005(&t), Status::Fail, Some(reason));
         check(&crt006(&t), Status::Skip, Some("key-not-decoded"));
     }
+    // Base64 of the DER of an encrypted key (no armour): still recognised.
+    for (file, format) in [
+        ("rsa-key-pkcs8-aes256.pem", "openssl3-pkcs8-pbes2"),
+        ("rsa-key-pkcs8-pbe-sha1-3des.pem", "pkcs8-legacy-pbe"),
+        ("rsa-key.pem", "unencrypted-pkcs8"),
+        ("rsa-key-pkcs1.pem", "unencrypted-pkcs1"),
+        ("ec-key-sec1.pem", "unencrypted-sec1"),
+    ] {
+        let body: String = fixture(file)
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let t = TenantCrypto::analyse(Some(&cert), Some(&body), Some(&password));
+        let o = crt005(&t);
+        assert_eq!(ev(&o, "encoding"), "base64-of-der", "{file}");
+        assert_eq!(ev(&o, "key_format"), format, "{file}");
+        assert_ne!(o.status, Status::Pass, "{file}");
+    }
     let legacy = fixture("rsa-key-legacy-aes256.pem").replace("AES-256-CBC", "CAMELLIA-256-CBC");
     let t = TenantCrypto::analyse(None, Some(&legacy), Some(&password));
     check(&crt006(&t), Status::Error, Some("unsupported-encryption"));

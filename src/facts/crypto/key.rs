@@ -354,6 +354,8 @@ pub fn inspect_key(value: &str, password: Option<&SecretString>) -> Result<KeyFa
                 (KeyFormat::UnencryptedPkcs1, Some(p))
             } else if let Some(p) = sec1_public(der, None) {
                 (KeyFormat::UnencryptedSec1, Some(p))
+            } else if let Some(facts) = unknown_scheme(der, encoding, layout) {
+                return Ok(facts);
             } else {
                 return Err(problem(
                     "not-a-private-key",
