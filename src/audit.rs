@@ -1,6 +1,7 @@
 //! The pipeline driver: evidence → facts → rules → results.
 
 use crate::evidence::Deployment;
+use crate::facts::crypto::TenantCrypto;
 use crate::result::{AuditReport, CheckResult, Outcome, Status, Summary, ToolInfo};
 use crate::rules::builtin::Ctx;
 use crate::rules::{Rule, RulePack, Scope, eval};
@@ -13,6 +14,41 @@ use time::format_description::well_known::Rfc3339;
 pub struct Derived {
     /// Required network endpoints (`host:port`), in report order.
     pub endpoints: Vec<String>,
+    /// Certificate and key analysis per tenant (same order as the tenants);
+    /// empty when no certificate rule is selected.
+    pub crypto: Vec<TenantCrypto>,
+}
+
+/// Decodes, decrypts and matches every tenant's certificate and key, on all
+/// cores (PBKDF2 dominates: ~0.4 ms per OpenSSL 3 key).
+fn analyse_crypto(d: &Deployment) -> Vec<TenantCrypto> {
+    let one = |t: &crate::evidence::Tenant| {
+        let opt = |name: &str| {
+            t.object()
+                .and_then(|o| o.option("saml", name))
+                .map(|v| v.text.as_str())
+        };
+        let password = opt("password").map(|p| secrecy::SecretString::from(p.to_owned()));
+        TenantCrypto::analyse(opt("certificate"), opt("pkey"), password.as_ref())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(d.tenants.len().max(1));
+    if threads <= 1 || d.tenants.len() < 8 {
+        return d.tenants.iter().map(one).collect();
+    }
+    let chunk = d.tenants.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = d
+            .tenants
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// What to run and how.
@@ -78,17 +114,27 @@ fn required_endpoints(d: &Deployment) -> Vec<String> {
 pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport {
     let started = OffsetDateTime::now_utc();
     let now = opts.now.unwrap_or(started);
+    let selected_rules: Vec<&Rule> = pack.rules.iter().filter(|r| selected(r, opts)).collect();
+    let needs_crypto = selected_rules.iter().any(|r| {
+        matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_crypto(name))
+    });
     let derived = Derived {
         endpoints: required_endpoints(d),
+        crypto: if needs_crypto {
+            analyse_crypto(d)
+        } else {
+            Vec::new()
+        },
     };
     let mut results = Vec::new();
-    for rule in pack.rules.iter().filter(|r| selected(r, opts)) {
+    for rule in selected_rules {
         match rule.meta.scope {
             Scope::Tenant => {
-                for t in &d.tenants {
+                for (i, t) in d.tenants.iter().enumerate() {
                     let ctx = Ctx {
                         deployment: d,
                         tenant: Some(t),
+                        tenant_index: Some(i),
                         endpoint: None,
                         derived: &derived,
                         now,
@@ -100,6 +146,7 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
                 let ctx = Ctx {
                     deployment: d,
                     tenant: None,
+                    tenant_index: None,
                     endpoint: None,
                     derived: &derived,
                     now,
@@ -113,6 +160,7 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
                     let ctx = Ctx {
                         deployment: d,
                         tenant: None,
+                        tenant_index: None,
                         endpoint: Some(i),
                         derived: &derived,
                         now,

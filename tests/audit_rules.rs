@@ -371,3 +371,67 @@ fn agent_pacing_rules_do_not_apply_without_the_service() {
     assert_eq!(verdict(&r, "CFG014", A), v("skip", Some("not-applicable")));
     assert_eq!(verdict(&r, "OAU002", A), v("skip", Some("not-applicable")));
 }
+
+#[test]
+fn certificate_thresholds_come_from_the_rule_file() {
+    let f = Fixture::sample();
+    f.write(
+        "policy/expiry.yaml",
+        "rules:\n  - code: SITE010\n    title: Certificates valid for 20 more years\n    category: site-policy\n    severity: low\n    guide: g\n    what: w\n    why: y\n    fix: f\n    check:\n      builtin: certificate-expiry\n      params: { warn_days: 7300, fail_days: 30 }\n",
+    );
+    let (_, r) = f.audit(&[
+        "--rules",
+        f.path("policy").to_str().unwrap(),
+        "--select",
+        "SITE010,CRT003",
+        "--now",
+        "2026-12-03T00:00:00Z",
+    ]);
+    assert_eq!(
+        verdict(&r, "SITE010", A),
+        v("warn", Some("expires-within-warn-days"))
+    );
+    assert_eq!(verdict(&r, "CRT003", A), v("pass", None));
+    let days = support::result(&r, "SITE010", A)["evidence"]["days_left"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        days, 3652,
+        "the sample certificate runs to 2036-12-02T15:38:20Z"
+    );
+}
+
+#[test]
+fn wrong_password_and_foreign_key() {
+    let f = Fixture::sample();
+    f.set_json(
+        TX_A,
+        &format!("{UP}/saml/password"),
+        json!("not-the-password"),
+    );
+    let (_, r) = f.audit(&["--select", "CRT"]);
+    assert_eq!(verdict(&r, "CRT005", A), v("pass", None));
+    assert_eq!(
+        verdict(&r, "CRT006", A),
+        v("fail", Some("wrong-password-or-corrupt"))
+    );
+    assert_eq!(
+        verdict(&r, "CRT007", A),
+        v("skip", Some("key-not-decrypted"))
+    );
+    // Tenant B's certificate with Tenant A's key: CRT007 and CRT008 both see it.
+    let f = Fixture::sample();
+    let b_cert = std::fs::read_to_string(f.path("onprem/tenant-b.cfg")).unwrap();
+    let b_cert = b_cert
+        .lines()
+        .find_map(|l| l.strip_prefix("certificate="))
+        .unwrap()
+        .to_owned();
+    f.set_json(TX_A, &format!("{UP}/saml/certificate"), json!(b_cert));
+    let (_, r) = f.audit(&["--select", "CRT"]);
+    assert_eq!(verdict(&r, "CRT007", A), v("fail", Some("key-mismatch")));
+    assert_eq!(
+        verdict(&r, "CRT008", A),
+        v("fail", Some("certificate-not-on-idp"))
+    );
+}

@@ -321,9 +321,26 @@ fn no_secret_reaches_any_output() {
         outputs[2].contains("<redacted"),
         "secret facts are shown redacted"
     );
+    // The encrypted key's base64 (any 24-character piece of any line).
+    let tx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("onprem/tenant-a.json")).unwrap())
+            .unwrap();
+    let pkey = tx["transactions"][0]["userProperties"]["saml"]["pkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pieces: Vec<&str> = pkey
+        .lines()
+        .filter(|l| l.len() >= 48)
+        .map(|l| &l[12..36])
+        .collect();
+    assert!(pieces.len() > 10);
     for out in &outputs {
         for s in SAMPLE_SECRETS {
             assert!(!out.contains(s), "secret {s} leaked");
+        }
+        for p in &pieces {
+            assert!(!out.contains(p), "key material {p} leaked");
         }
     }
 }

@@ -31,8 +31,8 @@ fn two_tenant_example_reports_every_planted_fault() {
     )
     .unwrap();
     let f = Fixture::copy_of("examples/two-tenants");
-    let prefixes = ["CFG", "IDP", "OAU", "ROL"];
-    let (code, r) = f.audit(&["--select", "CFG,IDP,OAU,ROL"]);
+    let prefixes = ["CFG", "CRT", "IDP", "OAU", "ROL"];
+    let (code, r) = f.audit(&["--select", "CFG,CRT,IDP,OAU,ROL"]);
     assert_eq!(code, 1);
     let want: Vec<String> = expected["findings"]
         .as_array()

@@ -3,6 +3,7 @@
 //! one with `check: { builtin: <name>, params: {...} }`; params are
 //! validated when the rule file loads.
 
+mod certs;
 mod config;
 mod identity;
 mod oauth;
@@ -22,6 +23,8 @@ pub struct Ctx<'a> {
     pub deployment: &'a Deployment,
     /// The tenant for tenant-scope rules.
     pub tenant: Option<&'a Tenant>,
+    /// Its position in `deployment.tenants` (indexes per-tenant derived facts).
+    pub tenant_index: Option<usize>,
     /// The endpoint index for endpoint-scope rules.
     pub endpoint: Option<usize>,
     pub derived: &'a crate::audit::Derived,
@@ -131,14 +134,14 @@ pub static BUILTINS: &[Builtin] = &[
     oauth::EXPIRE_WITHIN_TOKEN,
     roles::ROLE_PERMISSIONS,
     roles::ROLES_EXIST,
-    pending::CERT_DECODES,
-    pending::CERT_VALID,
-    pending::CERT_EXPIRY,
-    pending::CERT_STRENGTH,
-    pending::KEY_ENCRYPTED,
-    pending::KEY_DECRYPTS,
-    pending::KEY_MATCHES,
-    pending::IDP_CERT,
+    certs::CERT_DECODES,
+    certs::CERT_VALID,
+    certs::CERT_EXPIRY,
+    certs::CERT_STRENGTH,
+    certs::KEY_ENCRYPTED,
+    certs::KEY_DECRYPTS,
+    certs::KEY_MATCHES,
+    certs::IDP_CERT,
     pending::ONE_OBJECT,
     pending::NO_CROSS_READ,
     pending::UNIQUE_ORG,
@@ -151,6 +154,22 @@ pub static BUILTINS: &[Builtin] = &[
     pending::API,
     pending::SKEW,
 ];
+
+/// Whether a built-in needs the per-tenant certificate analysis.
+pub fn needs_crypto(name: &str) -> bool {
+    [
+        certs::CERT_DECODES,
+        certs::CERT_VALID,
+        certs::CERT_EXPIRY,
+        certs::CERT_STRENGTH,
+        certs::KEY_ENCRYPTED,
+        certs::KEY_DECRYPTS,
+        certs::KEY_MATCHES,
+        certs::IDP_CERT,
+    ]
+    .iter()
+    .any(|b| b.name == name)
+}
 
 /// The built-in check called `name`.
 pub fn find(name: &str) -> Option<&'static Builtin> {

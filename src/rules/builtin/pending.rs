@@ -21,14 +21,6 @@ macro_rules! pending {
 }
 
 pending! {
-    CERT_DECODES = "certificate-decodes", Tenant;
-    CERT_VALID = "certificate-valid", Tenant;
-    CERT_EXPIRY = "certificate-expiry", Tenant;
-    CERT_STRENGTH = "certificate-strength", Tenant;
-    KEY_ENCRYPTED = "key-encrypted", Tenant;
-    KEY_DECRYPTS = "key-decrypts", Tenant;
-    KEY_MATCHES = "key-matches", Tenant;
-    IDP_CERT = "idp-certificate", Tenant;
     ONE_OBJECT = "one-object-per-tenant", Deployment;
     NO_CROSS_READ = "no-cross-tenant-read", Tenant;
     UNIQUE_ORG = "unique-org", Deployment;
