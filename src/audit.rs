@@ -177,6 +177,9 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
             }
         }
     }
+    for r in &mut results {
+        r.fix_request = crate::remediation::fix_request(d, &derived, r);
+    }
     let finished = OffsetDateTime::now_utc();
     AuditReport {
         schema_version: AuditReport::SCHEMA_VERSION,
@@ -218,6 +221,7 @@ pub fn into_result(rule: &Rule, subject: String, o: Outcome, duration_ms: f64) -
         remediation,
         duration_ms: (duration_ms * 1000.0).round() / 1000.0,
         host: None,
+        fix_request: None,
         drift: None,
     }
 }

@@ -24,6 +24,7 @@ pub mod error;
 pub mod evidence;
 pub mod facts;
 pub mod probe;
+pub mod remediation;
 pub mod report;
 pub mod result;
 pub mod rules;

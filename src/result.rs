@@ -159,6 +159,10 @@ pub struct CheckResult {
     /// several hosts (`report merge`); absent in a single host's report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The exact change that fixes the finding: a Platform API request, or
+    /// the transaction object options to set in GAX (secrets as placeholders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_request: Option<serde_json::Value>,
     /// Against `--baseline`: `new`, `fixed`, `unchanged` or `changed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,

@@ -42,6 +42,7 @@ fn finding(r: &CheckResult) -> Value {
         "rule": r.rule, "title": r.title, "status": r.status, "severity": r.severity,
         "reason": r.reason, "message": r.message, "remediation": r.remediation,
         "evidence": evidence, "host": r.host, "drift": r.drift,
+        "fix_request": r.fix_request.as_ref().map(|f| serde_json::to_string_pretty(f).unwrap_or_default()),
     })
 }
 

@@ -85,6 +85,22 @@ pub fn render(report: &AuditReport) -> String {
             ));
         }
     }
+    let fixes: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.fix_request.is_some())
+        .collect();
+    if !fixes.is_empty() {
+        out.push_str("\n### Exact changes\n");
+        for r in fixes {
+            out.push_str(&format!(
+                "\n**{}** `{}`\n\n```json\n{}\n```\n",
+                r.rule,
+                cell(&r.subject),
+                serde_json::to_string_pretty(&r.fix_request).unwrap_or_default()
+            ));
+        }
+    }
     if !report.waiver_notes.is_empty() {
         out.push_str("\n### Waivers that did not apply\n\n");
         for w in &report.waiver_notes {

@@ -33,6 +33,9 @@ pub fn explain(r: &Rule) -> String {
     if let Some(e) = &m.example {
         s.push_str(&format!("\n## Example\n{e}\n"));
     }
+    if let Some(f) = crate::remediation::describe(&m.code) {
+        s.push_str(&format!("\n## Exact fix in reports\n{f}\n"));
+    }
     s.push_str("\n## Check\n");
     match &r.check {
         Check::Builtin { name, params } => {

@@ -4,11 +4,11 @@
 //! validated when the rule file loads.
 
 mod certs;
-mod config;
+pub(crate) mod config;
 mod identity;
 mod oauth;
 mod pending;
-mod roles;
+pub(crate) mod roles;
 
 use super::model::Scope;
 use crate::evidence::{CloudEvidence, Deployment, Tenant, TxObject};
