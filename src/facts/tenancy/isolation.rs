@@ -1,0 +1,279 @@
+//! TEN002 (no agent of another tenant can READ a tenant's object) and
+//! TEN004 (the permissions export covers the object).
+
+use super::graph::{Graph, Members, Node, NodeId, NodeKind, Reached};
+use super::{MAX_LISTED, TenancyAnalysis, WDE_LOADS_READABLE_OBJECTS, object_label};
+use crate::evidence::permissions::ENVIRONMENT;
+use crate::evidence::{Deployment, Tenant};
+use crate::result::Outcome;
+use serde_json::{Map, Value, json};
+use std::cmp::Ordering;
+
+/// Why a principal holding READ is a finding; most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Exposure {
+    /// `agent: true`, another tenant.
+    Agent,
+    /// Another tenant with the agent flag not exported, or no tenant recorded.
+    PossibleAgent,
+    /// A group exported without its members.
+    MembersNotListed,
+    /// A group referenced but absent from `access_groups`.
+    GroupNotExported,
+    /// A principal of a type this version does not know.
+    UnknownPrincipal,
+}
+
+impl Exposure {
+    const ALL: [Exposure; 5] = [
+        Exposure::Agent,
+        Exposure::PossibleAgent,
+        Exposure::MembersNotListed,
+        Exposure::GroupNotExported,
+        Exposure::UnknownPrincipal,
+    ];
+
+    const fn code(self) -> &'static str {
+        match self {
+            Exposure::Agent => "cross-tenant-agent",
+            Exposure::PossibleAgent => "possible-agent",
+            Exposure::MembersNotListed => "members-not-listed",
+            Exposure::GroupNotExported => "group-not-exported",
+            Exposure::UnknownPrincipal => "unknown-principal-type",
+        }
+    }
+
+    /// The outcome reason when this is the most severe exposure found.
+    const fn reason(self) -> &'static str {
+        match self {
+            Exposure::Agent => "cross-tenant-read",
+            Exposure::PossibleAgent => "possible-cross-tenant-read",
+            _ => "isolation-unproven",
+        }
+    }
+
+    fn of(node: &Node, object_tenant: &str) -> Option<Exposure> {
+        match &node.kind {
+            NodeKind::Person { agent: Some(false) } => None,
+            NodeKind::Person { agent } => match node.tenant.as_deref() {
+                Some(t) if t == object_tenant || t == ENVIRONMENT => None,
+                Some(_) if *agent == Some(true) => Some(Exposure::Agent),
+                _ => Some(Exposure::PossibleAgent),
+            },
+            NodeKind::Group {
+                members: Members::Listed(_),
+            } => None,
+            NodeKind::Group {
+                members: Members::NotListed,
+            } => Some(Exposure::MembersNotListed),
+            NodeKind::Group {
+                members: Members::NotExported,
+            } => Some(Exposure::GroupNotExported),
+            NodeKind::Other { .. } => Some(Exposure::UnknownPrincipal),
+        }
+    }
+}
+
+/// TEN002: no agent of another tenant has effective READ on `tenant`'s
+/// `hybrid_integration` object. Subject `tenant:<name>`.
+pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
+    if !d.multi_tenant {
+        return Outcome::skip(
+            "single-tenant",
+            "a single-tenant deployment has no other tenant to isolate the object from",
+        );
+    }
+    let object = object_label(&tenant.name);
+    let Some(acl) = a.object(&tenant.name) else {
+        return Outcome::error(
+            "object-not-in-permissions",
+            format!("the permissions export has no ACL for {object}, so who can read it is unknown (TEN004)"),
+        )
+        .with("object", object);
+    };
+    if acl.entries.is_empty() {
+        return Outcome::error(
+            "no-acl-entries",
+            format!("the permissions export lists {object} with no ACL entries, so who can read it is unknown (TEN004)"),
+        )
+        .with("object", object);
+    }
+
+    let g = &a.graph;
+    let reached = g.reach(&acl.entries);
+    let mut persons = 0usize;
+    let mut groups = 0usize;
+    let mut found: Vec<(Exposure, NodeId)> = Vec::new();
+    for &id in &reached.order {
+        let node = g.node(id);
+        match node.kind {
+            NodeKind::Person { .. } => persons += 1,
+            NodeKind::Group { .. } => groups += 1,
+            NodeKind::Other { .. } => {}
+        }
+        if let Some(e) = Exposure::of(node, &tenant.name) {
+            found.push((e, id));
+        }
+    }
+    let total = found.len();
+    let mut counts = Map::new();
+    for e in Exposure::ALL {
+        let n = found.iter().filter(|(x, _)| *x == e).count();
+        if n > 0 {
+            counts.insert(e.code().to_owned(), n.into());
+        }
+    }
+    let listed = first_sorted(g, found);
+
+    let wde = d.wde_version.as_deref().map(str::trim);
+    let mut out = match listed.first() {
+        None => Outcome::pass(format!(
+            "no agent of another tenant can READ {object}: {persons} person(s) reach it through {groups} group(s), all of {} or Environment, or not agents",
+            tenant.name
+        )),
+        Some(&(worst, first)) => {
+            let n = counts
+                .get(worst.code())
+                .and_then(Value::as_u64)
+                .unwrap_or_default();
+            let example = path_text(g, &reached, first, &object);
+            let what = match worst {
+                Exposure::Agent => format!("{n} agent(s) of other tenants can READ {object}, e.g. {example}"),
+                Exposure::PossibleAgent => format!(
+                    "{n} person(s) whose agent flag or tenant the export does not give can READ {object} and count as agents of other tenants, e.g. {example}"
+                ),
+                _ => format!(
+                    "{n} principal(s) holding READ on {object} have members the export does not show, so isolation from other tenants cannot be proven, e.g. {example}"
+                ),
+            };
+            let danger = if wde == Some(WDE_LOADS_READABLE_OBJECTS) {
+                format!(
+                    "; Workspace Desktop Edition {WDE_LOADS_READABLE_OBJECTS}, which this deployment runs, loads every hybrid_integration object an agent can read and would hand them {}'s Genesys Cloud credentials",
+                    tenant.name
+                )
+            } else {
+                String::new()
+            };
+            let fix = match worst {
+                Exposure::Agent | Exposure::PossibleAgent => {
+                    "; revoke READ on the object or remove the membership that grants it"
+                }
+                _ => "; export the members of every group that holds READ",
+            };
+            Outcome::fail(worst.reason(), format!("{what}{danger}{fix}"))
+        }
+    };
+    let findings: Vec<Value> = listed
+        .iter()
+        .map(|&(e, id)| finding(g, &reached, e, id, &object))
+        .collect();
+    out = out
+        .with("object", object)
+        .with("persons_with_read", persons)
+        .with("groups_with_read", groups)
+        .with("findings_total", total)
+        .with("findings_by_exposure", counts)
+        .with("findings_truncated", total > findings.len())
+        .with("findings", findings);
+    if let Some(v) = wde {
+        out = out.with("wde_version", v);
+    }
+    out
+}
+
+/// The first [`MAX_LISTED`] findings in report order, without sorting all.
+fn first_sorted(g: &Graph, mut found: Vec<(Exposure, NodeId)>) -> Vec<(Exposure, NodeId)> {
+    let order = |a: &(Exposure, NodeId), b: &(Exposure, NodeId)| -> Ordering {
+        let (na, nb) = (g.node(a.1), g.node(b.1));
+        (a.0, &na.tenant, &na.name, a.1).cmp(&(b.0, &nb.tenant, &nb.name, b.1))
+    };
+    if found.len() > MAX_LISTED {
+        found.select_nth_unstable_by(MAX_LISTED - 1, order);
+        found.truncate(MAX_LISTED);
+    }
+    found.sort_unstable_by(order);
+    found
+}
+
+fn path_text(g: &Graph, reached: &Reached, id: NodeId, object: &str) -> String {
+    let names: Vec<&str> = reached.path(id).iter().map(|n| g.node(*n).name.as_str()).collect();
+    format!("{} → READ on {object}", names.join(" ∈ "))
+}
+
+/// One finding as evidence: who, how, and through which groups.
+fn finding(g: &Graph, reached: &Reached, e: Exposure, id: NodeId, object: &str) -> Value {
+    let node = g.node(id);
+    let path = reached.path(id);
+    let names: Vec<&str> = path.iter().map(|n| g.node(*n).name.as_str()).collect();
+    let tenants: Vec<Option<&str>> = path.iter().map(|n| g.node(*n).tenant.as_deref()).collect();
+    let access = reached.reach.get(&id).map(|r| r.access.names()).unwrap_or_default();
+    let mut v = json!({
+        "principal": node.name,
+        "principal_type": node.type_name(),
+        "principal_tenant": node.tenant,
+        "exposure": e.code(),
+        "object": object,
+        "access": access,
+        "path": names,
+        "path_tenants": tenants,
+        "path_text": format!("{} → READ on {object}", names.join(" ∈ ")),
+    });
+    if let (NodeKind::Person { agent }, Some(map)) = (&node.kind, v.as_object_mut()) {
+        map.insert("agent".to_owned(), json!(agent));
+    }
+    v
+}
+
+/// TEN004: the permissions export covers `tenant`'s object, so TEN002 can
+/// decide. `a` is `None` when the manifest names no permissions export.
+pub fn ten004(a: Option<&TenancyAnalysis>, d: &Deployment, tenant: &Tenant) -> Outcome {
+    if !d.multi_tenant {
+        return Outcome::skip(
+            "single-tenant",
+            "a single-tenant deployment has no other tenant to isolate the object from",
+        );
+    }
+    let object = object_label(&tenant.name);
+    let Some(a) = a else {
+        return Outcome::fail(
+            "no-permissions-evidence",
+            format!(
+                "no permissions export is given, so nothing shows that agents of other tenants cannot READ {object}; add `permissions:` to the manifest"
+            ),
+        )
+        .with("object", object);
+    };
+    let source = d
+        .permissions_path
+        .as_ref()
+        .map(|p| Value::from(p.display().to_string()))
+        .unwrap_or(Value::Null);
+    let Some(acl) = a.object(&tenant.name) else {
+        return Outcome::fail(
+            "object-not-in-permissions",
+            format!(
+                "the permissions export has no entry for {object}, so its isolation cannot be proven; export the object's permissions"
+            ),
+        )
+        .with("object", object)
+        .with("permissions", source);
+    };
+    if acl.entries.is_empty() {
+        return Outcome::fail(
+            "no-acl-entries",
+            format!(
+                "the permissions export lists {object} without ACL entries, so its isolation cannot be proven; export the object's permissions"
+            ),
+        )
+        .with("object", object)
+        .with("permissions", source);
+    }
+    Outcome::pass(format!(
+        "the permissions export covers {object} ({} ACL entries)",
+        acl.entries.len()
+    ))
+    .with("object", object)
+    .with("permissions", source)
+    .with("acl_entries", acl.entries.len())
+    .with("copies", acl.copies)
+}
