@@ -266,9 +266,10 @@ fn single_tenant_problems(
 
 /// TEN003: `general/organization_id` is unique across tenants, since each
 /// tenant needs its own Genesys Cloud org. UUIDs compare without case or
-/// surrounding whitespace.
+/// surrounding whitespace. A tenant without an id of its own makes the
+/// check `error` (unless a shared id already fails it).
 pub fn ten003(d: &Deployment) -> Outcome {
-    if d.tenants.len() < 2 {
+    if !d.multi_tenant || d.tenants.len() < 2 {
         return Outcome::skip(
             "single-tenant",
             "with one tenant there is no other organization_id to collide with",
@@ -277,8 +278,12 @@ pub fn ten003(d: &Deployment) -> Outcome {
     let mut by_id: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut missing: Vec<&str> = Vec::new();
     for t in &d.tenants {
-        let id = t
+        // Only the tenant's own object counts: one the loader fell back to
+        // (another tenant's, or Environment's) says nothing about its org.
+        let own = t
             .object()
+            .filter(|o| o.tenant.as_deref().is_none_or(|ot| ot == t.name));
+        let id = own
             .and_then(|o| o.option("general", "organization_id"))
             .map(|v| v.text.trim().to_ascii_lowercase())
             .filter(|v| !v.is_empty());
@@ -313,7 +318,7 @@ pub fn ten003(d: &Deployment) -> Outcome {
         return Outcome::error(
             "missing-organization-id",
             format!(
-                "{} tenant(s) have no general/organization_id (first: {}), so uniqueness cannot be proven (CFG004)",
+                "{} tenant(s) have no general/organization_id in an object of their own (first: {}), so uniqueness cannot be proven (CFG004, TEN001)",
                 missing.len(),
                 missing[0]
             ),
