@@ -166,7 +166,8 @@ fn leak_through_two_levels_of_nesting_has_the_json_path() {
     // The supervisor of Tenant_A reads too, but is not an agent.
     assert!(findings(&o).iter().all(|f| f["principal"] != "supervisor.tenant-a"));
 
-    assert!(o.message.starts_with("1 agent(s) of other tenants can READ Tenant_B/hybrid_integration"));
+    assert!(o.message.starts_with("1 agent of other tenants can READ Tenant_B/hybrid_integration"));
+    assert!(o.message.contains("(2 findings in all)"));
     assert!(o.message.contains("agent9 ∈ Shift Pool ∈ Floor Leads → READ on Tenant_B/hybrid_integration"));
     assert!(o.message.contains("Workspace Desktop Edition 8.5.133.02"));
     assert!(o.message.contains("Tenant_B's Genesys Cloud credentials"));

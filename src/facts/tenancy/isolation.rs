@@ -128,7 +128,9 @@ pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
     let wde = d.wde_version.as_deref().map(str::trim);
     let mut out = match listed.first() {
         None => Outcome::pass(format!(
-            "no agent of another tenant can READ {object}: {persons} person(s) reach it through {groups} group(s), all of {} or Environment, or not agents",
+            "no agent of another tenant can READ {object}: the {} reaching it through {} are {}'s, Environment's, or not agents",
+            plural(persons, "person", "persons"),
+            plural(groups, "group", "groups"),
             tenant.name
         )),
         Some(&(worst, first)) => {
@@ -137,15 +139,25 @@ pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
                 .and_then(Value::as_u64)
                 .unwrap_or_default();
             let example = path_text(g, &reached, first, &object);
-            let what = match worst {
-                Exposure::Agent => format!("{n} agent(s) of other tenants can READ {object}, e.g. {example}"),
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            let mut what = match worst {
+                Exposure::Agent => format!(
+                    "{} of other tenants can READ {object}, e.g. {example}",
+                    plural(n, "agent", "agents")
+                ),
                 Exposure::PossibleAgent => format!(
-                    "{n} person(s) whose agent flag or tenant the export does not give can READ {object} and count as agents of other tenants, e.g. {example}"
+                    "{} whose agent flag or tenant the export does not give can READ {object} and count as agents of other tenants, e.g. {example}",
+                    plural(n, "person", "persons")
                 ),
                 _ => format!(
-                    "{n} principal(s) holding READ on {object} have members the export does not show, so isolation from other tenants cannot be proven, e.g. {example}"
+                    "{} holding READ on {object} {} members the export does not show, so isolation from other tenants cannot be proven, e.g. {example}",
+                    plural(n, "principal", "principals"),
+                    if n == 1 { "has" } else { "have" }
                 ),
             };
+            if total > n {
+                what.push_str(&format!(" ({total} findings in all)"));
+            }
             let danger = if wde == Some(WDE_LOADS_READABLE_OBJECTS) {
                 format!(
                     "; Workspace Desktop Edition {WDE_LOADS_READABLE_OBJECTS}, which this deployment runs, loads every hybrid_integration object an agent can read and would hand them {}'s Genesys Cloud credentials",
@@ -193,6 +205,11 @@ fn first_sorted(g: &Graph, mut found: Vec<(Exposure, NodeId)>) -> Vec<(Exposure,
     }
     found.sort_unstable_by(order);
     found
+}
+
+/// `1 agent`, `3 agents`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn path_text(g: &Graph, reached: &Reached, id: NodeId, object: &str) -> String {
