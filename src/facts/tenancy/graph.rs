@@ -1,14 +1,42 @@
 //! The permissions graph: every principal interned once, membership edges,
 //! and the traversal that finds who holds READ on an object.
 //!
-//! Building is linear in the export (one hash lookup per reference); a
-//! traversal touches only what the object's READ entries reach, and keeps
-//! its state in a map sized by that reach, so memory stays proportional to
-//! the input however many objects are checked.
+//! Building is linear in the export (one hash lookup per reference, names
+//! and tenants interned to integers); a traversal visits what the object's
+//! READ entries reach, with state in two flat arrays freed when it ends, so
+//! memory stays proportional to the input however many objects are checked.
 
-use crate::evidence::permissions::{AccessGroup, PermissionsExport, Principal};
+use crate::evidence::permissions::{AccessGroup, ENVIRONMENT, PermissionsExport, Principal};
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// FxHash (rustc's hasher): the keys are names from a local export file,
+/// and hashing them with SipHash dominated building the index.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Index of a principal in [`Graph::nodes`].
 pub type NodeId = u32;
@@ -88,6 +116,8 @@ pub enum NodeKind {
 pub struct Node {
     pub name: String,
     pub tenant: Option<String>,
+    /// `tenant` interned: 0 when not recorded.
+    pub tenant_key: u32,
     pub kind: NodeKind,
 }
 
@@ -110,32 +140,47 @@ pub struct ObjectAcl {
     pub entries: Vec<(NodeId, Access)>,
 }
 
-/// How a traversal reached a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reach {
-    /// Union of the flags of every READ entry that reaches the node.
-    pub access: Access,
-    /// The group through which the node was first reached (a shortest
-    /// path); `None` for a principal named in the ACL itself.
-    pub parent: Option<NodeId>,
-}
+const NO_PARENT: NodeId = NodeId::MAX;
 
-/// What one traversal found, in discovery order.
-#[derive(Debug, Default)]
+/// What one traversal found. Dense per node: every reached node holds
+/// READ, so a zero access set means "not reached".
+#[derive(Debug)]
 pub struct Reached {
+    /// Reached nodes in discovery order.
     pub order: Vec<NodeId>,
-    pub reach: HashMap<NodeId, Reach>,
+    /// Union of the flags of every READ entry that reaches the node.
+    access: Vec<Access>,
+    /// The group through which the node was first reached (a shortest
+    /// path); [`NO_PARENT`] for a principal named in the ACL itself.
+    parent: Vec<NodeId>,
 }
 
 impl Reached {
-    /// Names from `node` up to the ACL subject: `[agent9, Shift Pool, Floor Leads]`.
+    fn new(nodes: usize) -> Reached {
+        Reached {
+            order: Vec::new(),
+            access: vec![Access::default(); nodes],
+            parent: vec![NO_PARENT; nodes],
+        }
+    }
+
+    /// The flags reaching `node` (empty when not reached).
+    pub fn access(&self, node: NodeId) -> Access {
+        self.access.get(node as usize).copied().unwrap_or_default()
+    }
+
+    fn parent(&self, node: NodeId) -> Option<NodeId> {
+        self.parent.get(node as usize).copied().filter(|p| *p != NO_PARENT)
+    }
+
+    /// Nodes from `node` up to the ACL subject: `[agent9, Shift Pool, Floor Leads]`.
     pub fn path(&self, node: NodeId) -> Vec<NodeId> {
         let mut out = vec![node];
         let mut cur = node;
         // Parents were discovered strictly earlier, so this ends; the bound
         // only guards against a future bug turning it into a hang.
-        while let Some(p) = self.reach.get(&cur).and_then(|r| r.parent) {
-            if out.len() > self.reach.len() {
+        while let Some(p) = self.parent(cur) {
+            if out.len() > self.order.len() {
                 break;
             }
             out.push(p);
@@ -150,6 +195,9 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// `hybrid_integration` objects by owning tenant (`None`: not recorded).
     pub objects: BTreeMap<Option<String>, ObjectAcl>,
+    tenants: HashMap<String, u32>,
+    /// Each node's position in (tenant, name) order, built on first need.
+    rank: OnceLock<Vec<u32>>,
 }
 
 /// Interning keys: principal class and tenant are small integers, so a
@@ -207,6 +255,7 @@ impl Builder {
         self.nodes.push(Node {
             name: name.to_owned(),
             tenant: tenant.map(str::to_owned),
+            tenant_key: tk,
             kind: kind(),
         });
         self.index.entry((class, tk)).or_default().insert(name.to_owned(), id);
@@ -279,7 +328,7 @@ impl Graph {
 
         // Members; a group listed several times gets the union of its lists,
         // or "not listed" if any copy omits them.
-        let mut lists: HashMap<NodeId, Option<Vec<NodeId>>> = HashMap::with_capacity(declared.len());
+        let mut lists: HashMap<NodeId, Option<Vec<NodeId>>> = HashMap::default();
         for (id, g) in &declared {
             let resolved = g
                 .members
@@ -303,8 +352,8 @@ impl Graph {
             let members = match list {
                 Some(mut l) => {
                     // Keep first-mention order (determinism) while dropping repeats.
-                    let mut seen = std::collections::HashSet::with_capacity(l.len());
-                    l.retain(|m| seen.insert(*m));
+                    let mut seen = HashMap::default();
+                    l.retain(|m| seen.insert(*m, ()).is_none());
                     Members::Listed(l)
                 }
                 None => Members::NotListed,
@@ -313,7 +362,9 @@ impl Graph {
         }
 
         let mut objects: BTreeMap<Option<String>, ObjectAcl> = BTreeMap::new();
+        b.tenant_key(Some(ENVIRONMENT));
         for o in p.objects.iter().filter(|o| o.is_hybrid_integration()) {
+            b.tenant_key(o.tenant.as_deref());
             let acl = objects.entry(o.tenant.clone()).or_default();
             acl.copies += 1;
             for e in &o.acl {
@@ -325,11 +376,39 @@ impl Graph {
         Graph {
             nodes: b.nodes,
             objects,
+            tenants: b.tenants,
+            rank: OnceLock::new(),
         }
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// The interned key of a tenant name (`None` if the export never names it).
+    pub fn tenant_key(&self, tenant: &str) -> Option<u32> {
+        self.tenants.get(tenant).copied()
+    }
+
+    /// Orders nodes by (tenant, name, id), as reports list them.
+    pub fn cmp_nodes(&self, a: NodeId, b: NodeId) -> std::cmp::Ordering {
+        let (na, nb) = (self.node(a), self.node(b));
+        (&na.tenant, &na.name, a).cmp(&(&nb.tenant, &nb.name, b))
+    }
+
+    /// [`Graph::cmp_nodes`] as integers, so picking the first few of
+    /// tens of thousands of findings does not compare strings.
+    pub fn rank(&self, id: NodeId) -> u32 {
+        let rank = self.rank.get_or_init(|| {
+            let mut by_order: Vec<NodeId> = (0..self.nodes.len() as NodeId).collect();
+            by_order.sort_unstable_by(|a, b| self.cmp_nodes(*a, *b));
+            let mut rank = vec![0u32; self.nodes.len()];
+            for (r, id) in by_order.into_iter().enumerate() {
+                rank[id as usize] = r as u32;
+            }
+            rank
+        });
+        rank[id as usize]
     }
 
     /// Everything the READ entries of `entries` reach, through nested
@@ -339,22 +418,17 @@ impl Graph {
     /// path is a shortest one. A node is queued again only when the flags
     /// reaching it grow, which happens at most once per flag: cycles end.
     pub fn reach(&self, entries: &[(NodeId, Access)]) -> Reached {
-        let mut out = Reached::default();
+        let mut out = Reached::new(self.nodes.len());
         let mut queue = VecDeque::new();
         for &(id, access) in entries.iter().filter(|(_, a)| a.has_read()) {
-            match out.reach.entry(id) {
-                Entry::Vacant(v) => {
-                    v.insert(Reach { access, parent: None });
-                    out.order.push(id);
-                    queue.push_back(id);
-                }
-                Entry::Occupied(mut o) => {
-                    let r = o.get_mut();
-                    if r.access.union(access) != r.access {
-                        r.access = r.access.union(access);
-                        queue.push_back(id);
-                    }
-                }
+            let i = id as usize;
+            let old = out.access[i];
+            if old == Access::default() {
+                out.order.push(id);
+            }
+            if old.union(access) != old {
+                out.access[i] = old.union(access);
+                queue.push_back(id);
             }
         }
         while let Some(id) = queue.pop_front() {
@@ -364,29 +438,20 @@ impl Graph {
             else {
                 continue;
             };
-            let access = out.reach[&id].access;
+            let access = out.access[id as usize];
             for &m in members {
-                let is_group = matches!(self.node(m).kind, NodeKind::Group { .. });
-                match out.reach.entry(m) {
-                    Entry::Vacant(v) => {
-                        v.insert(Reach {
-                            access,
-                            parent: Some(id),
-                        });
-                        out.order.push(m);
-                        if is_group {
-                            queue.push_back(m);
-                        }
-                    }
-                    Entry::Occupied(mut o) => {
-                        let r = o.get_mut();
-                        if r.access.union(access) != r.access {
-                            r.access = r.access.union(access);
-                            if is_group {
-                                queue.push_back(m);
-                            }
-                        }
-                    }
+                let i = m as usize;
+                let old = out.access[i];
+                if old.union(access) == old {
+                    continue;
+                }
+                if old == Access::default() {
+                    out.parent[i] = id;
+                    out.order.push(m);
+                }
+                out.access[i] = old.union(access);
+                if matches!(self.node(m).kind, NodeKind::Group { .. }) {
+                    queue.push_back(m);
                 }
             }
         }
@@ -446,8 +511,9 @@ mod tests {
         let acl = &g.objects[&Some("T".to_owned())];
         let r = g.reach(&acl.entries);
         // C grants no READ, so it is not a source and its delete does not count.
-        assert_eq!(r.reach[&id(&g, "p")].access.names(), vec!["read", "change"]);
-        assert!(!r.reach.contains_key(&id(&g, "C")));
+        assert_eq!(r.access(id(&g, "p")).names(), vec!["read", "change"]);
+        assert!(!r.access(id(&g, "C")).has_read());
+        assert!(!r.order.contains(&id(&g, "C")));
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::evidence::permissions::ENVIRONMENT;
 use crate::evidence::{Deployment, Tenant};
 use crate::result::Outcome;
 use serde_json::{Map, Value, json};
-use std::cmp::Ordering;
 
 /// Why a principal holding READ is a finding; most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,11 +51,13 @@ impl Exposure {
         }
     }
 
-    fn of(node: &Node, object_tenant: &str) -> Option<Exposure> {
+    /// `own` and `environment` are the interned keys of the object's
+    /// tenant and of Environment.
+    fn of(node: &Node, own: Option<u32>, environment: Option<u32>) -> Option<Exposure> {
         match &node.kind {
             NodeKind::Person { agent: Some(false) } => None,
-            NodeKind::Person { agent } => match node.tenant.as_deref() {
-                Some(t) if t == object_tenant || t == ENVIRONMENT => None,
+            NodeKind::Person { agent } => match node.tenant {
+                Some(_) if Some(node.tenant_key) == own || Some(node.tenant_key) == environment => None,
                 Some(_) if *agent == Some(true) => Some(Exposure::Agent),
                 _ => Some(Exposure::PossibleAgent),
             },
@@ -100,6 +101,7 @@ pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
     }
 
     let g = &a.graph;
+    let (own, environment) = (g.tenant_key(&tenant.name), g.tenant_key(ENVIRONMENT));
     let reached = g.reach(&acl.entries);
     let mut persons = 0usize;
     let mut groups = 0usize;
@@ -111,7 +113,7 @@ pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
             NodeKind::Group { .. } => groups += 1,
             NodeKind::Other { .. } => {}
         }
-        if let Some(e) = Exposure::of(node, &tenant.name) {
+        if let Some(e) = Exposure::of(node, own, environment) {
             found.push((e, id));
         }
     }
@@ -193,17 +195,14 @@ pub fn ten002(a: &TenancyAnalysis, d: &Deployment, tenant: &Tenant) -> Outcome {
     out
 }
 
-/// The first [`MAX_LISTED`] findings in report order, without sorting all.
+/// The first [`MAX_LISTED`] findings in report order (exposure, then
+/// tenant and name), without sorting them all.
 fn first_sorted(g: &Graph, mut found: Vec<(Exposure, NodeId)>) -> Vec<(Exposure, NodeId)> {
-    let order = |a: &(Exposure, NodeId), b: &(Exposure, NodeId)| -> Ordering {
-        let (na, nb) = (g.node(a.1), g.node(b.1));
-        (a.0, &na.tenant, &na.name, a.1).cmp(&(b.0, &nb.tenant, &nb.name, b.1))
-    };
     if found.len() > MAX_LISTED {
-        found.select_nth_unstable_by(MAX_LISTED - 1, order);
+        found.select_nth_unstable_by_key(MAX_LISTED - 1, |(e, id)| (*e, g.rank(*id)));
         found.truncate(MAX_LISTED);
     }
-    found.sort_unstable_by(order);
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| g.cmp_nodes(a.1, b.1)));
     found
 }
 
@@ -223,7 +222,7 @@ fn finding(g: &Graph, reached: &Reached, e: Exposure, id: NodeId, object: &str) 
     let path = reached.path(id);
     let names: Vec<&str> = path.iter().map(|n| g.node(*n).name.as_str()).collect();
     let tenants: Vec<Option<&str>> = path.iter().map(|n| g.node(*n).tenant.as_deref()).collect();
-    let access = reached.reach.get(&id).map(|r| r.access.names()).unwrap_or_default();
+    let access = reached.access(id).names();
     let mut v = json!({
         "principal": node.name,
         "principal_type": node.type_name(),
