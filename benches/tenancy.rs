@@ -31,15 +31,20 @@ fn all_rules(d: &Deployment) -> usize {
 
 fn bench_shape(c: &mut Criterion, group: &str, shape: &Shape) {
     let text = tenancy_gen::permissions_json(shape);
-    let p = permissions::parse(Path::new("generated.json"), &text).expect("generated export parses");
+    let p =
+        permissions::parse(Path::new("generated.json"), &text).expect("generated export parses");
     let d = tenancy_gen::deployment(shape, Some(p.clone()));
     let mut g = c.benchmark_group(group);
     g.sample_size(20);
     g.bench_function("parse_permissions_export", |b| {
         b.iter(|| permissions::parse(Path::new("generated.json"), black_box(&text)))
     });
-    g.bench_function("build_analysis", |b| b.iter(|| TenancyAnalysis::new(black_box(&p))));
-    g.bench_function("all_rules_all_tenants", |b| b.iter(|| all_rules(black_box(&d))));
+    g.bench_function("build_analysis", |b| {
+        b.iter(|| TenancyAnalysis::new(black_box(&p)))
+    });
+    g.bench_function("all_rules_all_tenants", |b| {
+        b.iter(|| all_rules(black_box(&d)))
+    });
     g.finish();
 }
 

@@ -74,7 +74,10 @@ fn contract_sample_passes_every_tenancy_rule() {
         assert_eq!(o.evidence["persons_with_read"], 4);
         assert_eq!(o.evidence["groups_with_read"], 2);
         assert_eq!(o.evidence["findings_total"], 0);
-        assert_eq!(o.evidence["object"], format!("{}/hybrid_integration", t.name));
+        assert_eq!(
+            o.evidence["object"],
+            format!("{}/hybrid_integration", t.name)
+        );
         assert_outcome(&tenancy::ten004(Some(&a), &d, t), Status::Pass, None);
     }
 }
@@ -122,7 +125,10 @@ fn direct_acl_entry_for_another_tenants_agent_is_a_leak() {
             "agent": true,
         })
     );
-    assert!(o.message.contains("agent7.tenant-a → READ on Tenant_B/hybrid_integration"));
+    assert!(
+        o.message
+            .contains("agent7.tenant-a → READ on Tenant_B/hybrid_integration")
+    );
     // No WDE version in the manifest: no claim about what the desktop loads.
     assert!(!o.message.contains("Workspace Desktop Edition"));
     assert!(o.evidence.get("wde_version").is_none());
@@ -162,13 +168,26 @@ fn leak_through_two_levels_of_nesting_has_the_json_path() {
     assert_eq!(second["principal"], "temp.tenant-c");
     assert_eq!(second["exposure"], "possible-agent");
     assert_eq!(second["agent"], Value::Null);
-    assert_eq!(second["path"], json!(["temp.tenant-c", "Shift Pool", "Floor Leads"]));
+    assert_eq!(
+        second["path"],
+        json!(["temp.tenant-c", "Shift Pool", "Floor Leads"])
+    );
     // The supervisor of Tenant_A reads too, but is not an agent.
-    assert!(findings(&o).iter().all(|f| f["principal"] != "supervisor.tenant-a"));
+    assert!(
+        findings(&o)
+            .iter()
+            .all(|f| f["principal"] != "supervisor.tenant-a")
+    );
 
-    assert!(o.message.starts_with("1 agent of other tenants can READ Tenant_B/hybrid_integration"));
+    assert!(
+        o.message
+            .starts_with("1 agent of other tenants can READ Tenant_B/hybrid_integration")
+    );
     assert!(o.message.contains("(2 findings in all)"));
-    assert!(o.message.contains("agent9 ∈ Shift Pool ∈ Floor Leads → READ on Tenant_B/hybrid_integration"));
+    assert!(
+        o.message
+            .contains("agent9 ∈ Shift Pool ∈ Floor Leads → READ on Tenant_B/hybrid_integration")
+    );
     assert!(o.message.contains("Workspace Desktop Edition 8.5.133.02"));
     assert!(o.message.contains("Tenant_B's Genesys Cloud credentials"));
 
@@ -199,7 +218,10 @@ fn person_without_agent_flag_counts_as_a_possible_agent() {
     let o = ten002(&d, "Tenant_B");
     assert_outcome(&o, Status::Fail, Some("possible-cross-tenant-read"));
     assert_eq!(o.evidence["findings_total"], 1);
-    assert!(o.message.contains("temp.tenant-c ∈ Shift Pool ∈ Floor Leads"));
+    assert!(
+        o.message
+            .contains("temp.tenant-c ∈ Shift Pool ∈ Floor Leads")
+    );
     assert!(o.message.contains("agent flag or tenant"));
 }
 
@@ -241,8 +263,14 @@ fn environment_group_with_other_tenants_agents_leaks() {
         .map(|f| f["principal"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["agent1.tenant-a", "agent2.tenant-a"]);
-    assert_eq!(findings(&o)[0]["path"], json!(["agent1.tenant-a", "Global Agents"]));
-    assert_eq!(findings(&o)[0]["path_tenants"], json!(["Tenant_A", "Environment"]));
+    assert_eq!(
+        findings(&o)[0]["path"],
+        json!(["agent1.tenant-a", "Global Agents"])
+    );
+    assert_eq!(
+        findings(&o)[0]["path_tenants"],
+        json!(["Tenant_A", "Environment"])
+    );
     assert_eq!(findings(&o)[0]["access"], json!(["read", "execute"]));
 }
 
@@ -268,7 +296,11 @@ fn unknown_membership_cannot_prove_isolation() {
     // Tenant_C's object is not in the export at all.
     let o = ten002(&d, "Tenant_C");
     assert_outcome(&o, Status::Error, Some("object-not-in-permissions"));
-    assert_outcome(&ten004(&d, "Tenant_C"), Status::Fail, Some("object-not-in-permissions"));
+    assert_outcome(
+        &ten004(&d, "Tenant_C"),
+        Status::Fail,
+        Some("object-not-in-permissions"),
+    );
     assert_outcome(&ten004(&d, "Tenant_A"), Status::Pass, None);
     assert_outcome(&ten004(&d, "Tenant_B"), Status::Pass, None);
 }
@@ -285,7 +317,10 @@ fn empty_acl_is_not_evidence_of_isolation() {
 }
 
 fn p_tenant(d: &Deployment) -> String {
-    d.permissions.as_ref().unwrap().objects[0].tenant.clone().unwrap()
+    d.permissions.as_ref().unwrap().objects[0]
+        .tenant
+        .clone()
+        .unwrap()
 }
 
 #[test]
@@ -309,7 +344,10 @@ fn shared_environment_copy_missing_object_and_shared_org_id() {
     assert_eq!(o.evidence["problems_total"], 2);
     assert_eq!(o.evidence["problems"][0]["tenant"], "Environment");
     assert_eq!(o.evidence["problems"][1]["tenant"], "Tenant_C");
-    assert_eq!(o.evidence["problems"][1]["problem"], "missing-tenant-object");
+    assert_eq!(
+        o.evidence["problems"][1]["problem"],
+        "missing-tenant-object"
+    );
     assert!(o.message.contains("and 1 more placement problem"));
 
     let o = tenancy::ten003(&d);
@@ -319,7 +357,10 @@ fn shared_environment_copy_missing_object_and_shared_org_id() {
         o.evidence["shared"],
         json!([{"organization_id": "0b5c6a53-7d51-4a0e-9b1b-5a3a3f0d0a01", "tenants": ["Tenant_A", "Tenant_B"]}])
     );
-    assert!(o.message.starts_with("Tenant_A, Tenant_B share organization_id"));
+    assert!(
+        o.message
+            .starts_with("Tenant_A, Tenant_B share organization_id")
+    );
 }
 
 #[test]
@@ -328,7 +369,11 @@ fn tenant_without_organization_id_makes_ten003_undecided() {
     let t = &mut d.tenants[2];
     let export = Arc::make_mut(&mut t.export);
     let i = t.object.unwrap();
-    export.objects[i].options.get_mut("general").unwrap().remove("organization_id");
+    export.objects[i]
+        .options
+        .get_mut("general")
+        .unwrap()
+        .remove("organization_id");
     let o = tenancy::ten003(&d);
     assert_outcome(&o, Status::Error, Some("missing-organization-id"));
     assert_eq!(o.evidence["missing"], json!(["Tenant_C"]));
@@ -362,9 +407,17 @@ fn single_tenant_deployment() {
     let a = TenancyAnalysis::new(&Default::default());
     let t = &d.tenants[0];
     assert_outcome(&tenancy::ten001(&d), Status::Pass, None);
-    assert_outcome(&tenancy::ten002(&a, &d, t), Status::Skip, Some("single-tenant"));
+    assert_outcome(
+        &tenancy::ten002(&a, &d, t),
+        Status::Skip,
+        Some("single-tenant"),
+    );
     assert_outcome(&tenancy::ten003(&d), Status::Skip, Some("single-tenant"));
-    assert_outcome(&tenancy::ten004(None, &d, t), Status::Skip, Some("single-tenant"));
+    assert_outcome(
+        &tenancy::ten004(None, &d, t),
+        Status::Skip,
+        Some("single-tenant"),
+    );
 
     // The same object placed inside a tenant is CFG002's finding, here TEN001's.
     let mut d = d;
@@ -404,7 +457,10 @@ fn evidence_is_capped_sorted_and_deterministic() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    assert_eq!(keys[0], ("Tenant_0000".to_owned(), "agent0.Tenant_0000".to_owned()));
+    assert_eq!(
+        keys[0],
+        ("Tenant_0000".to_owned(), "agent0.Tenant_0000".to_owned())
+    );
     assert!(keys.iter().all(|(t, _)| t != "Tenant_0003"));
     assert_eq!(
         listed[0]["path"],
@@ -454,10 +510,19 @@ fn issue_scale_deployment_is_fast_and_exact() {
         }
     }
     assert_eq!(failed, leaking);
-    let (_, first) = out.iter().find(|(t, o)| t == "Tenant_0000" && o.status == Status::Fail).unwrap();
+    let (_, first) = out
+        .iter()
+        .find(|(t, o)| t == "Tenant_0000" && o.status == Status::Fail)
+        .unwrap();
     assert_eq!(
         findings(first)[0]["path_text"],
-        format!("agent0.Tenant_0001 ∈ {deepest} ∈ Team 2 ∈ Team 1 ∈ Agents → READ on Tenant_0000/hybrid_integration")
+        format!(
+            "agent0.Tenant_0001 ∈ {deepest} ∈ Team 2 ∈ Team 1 ∈ Agents → READ on Tenant_0000/hybrid_integration"
+        )
     );
-    assert!(first.message.contains("Workspace Desktop Edition 8.5.133.02"));
+    assert!(
+        first
+            .message
+            .contains("Workspace Desktop Edition 8.5.133.02")
+    );
 }

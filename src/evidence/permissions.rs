@@ -53,7 +53,9 @@ impl AclEntry {
     /// Whether the entry grants READ (the `read` flag, any case).
     #[must_use]
     pub fn grants_read(&self) -> bool {
-        self.access.iter().any(|a| a.trim().eq_ignore_ascii_case("read"))
+        self.access
+            .iter()
+            .any(|a| a.trim().eq_ignore_ascii_case("read"))
     }
 }
 
@@ -108,8 +110,11 @@ fn kind_is(kind: &str, base: &str) -> bool {
 /// Parses the permissions export.
 pub fn parse(path: &Path, text: &str) -> Result<PermissionsExport, InputError> {
     serde_json::from_str(text).map_err(|e| {
-        InputError::new(path, format!("invalid permissions export: {}", json_phrase(&e)))
-            .at(e.line() as u64, e.column() as u64)
+        InputError::new(
+            path,
+            format!("invalid permissions export: {}", json_phrase(&e)),
+        )
+        .at(e.line() as u64, e.column() as u64)
     })
 }
 

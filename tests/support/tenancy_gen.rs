@@ -45,7 +45,10 @@ impl Shape {
         if self.leak_every == 0 {
             return Vec::new();
         }
-        (0..self.tenants).filter(|i| i % self.leak_every == 0).map(tenant_name).collect()
+        (0..self.tenants)
+            .filter(|i| i % self.leak_every == 0)
+            .map(tenant_name)
+            .collect()
     }
 
     fn teams(&self) -> usize {
@@ -131,7 +134,8 @@ pub fn permissions_json(s: &Shape) -> String {
     let admins: Vec<Value> = (0..10)
         .map(|n| person(&format!("admin{n}"), "Environment", false))
         .collect();
-    groups.push(json!({"name": "Super Administrators", "tenant": "Environment", "members": admins}));
+    groups
+        .push(json!({"name": "Super Administrators", "tenant": "Environment", "members": admins}));
     if s.env_group_reads_all {
         groups.push(json!({"name": "All Agents", "tenant": "Environment", "members": all_agents}));
     }
@@ -139,8 +143,11 @@ pub fn permissions_json(s: &Shape) -> String {
 }
 
 pub fn permissions(s: &Shape) -> PermissionsExport {
-    permissions::parse(Path::new("generated-permissions.json"), &permissions_json(s))
-        .expect("generated export parses")
+    permissions::parse(
+        Path::new("generated-permissions.json"),
+        &permissions_json(s),
+    )
+    .expect("generated export parses")
 }
 
 /// A multi-tenant deployment: one export holding every tenant's object
@@ -188,7 +195,9 @@ pub fn deployment(s: &Shape, p: Option<PermissionsExport>) -> Deployment {
         services: vec![Service::PredictiveEngagement],
         wde_version: Some("8.5.133.02".to_owned()),
         tenants,
-        permissions_path: p.as_ref().map(|_| PathBuf::from("generated-permissions.json")),
+        permissions_path: p
+            .as_ref()
+            .map(|_| PathBuf::from("generated-permissions.json")),
         permissions: p.map(Arc::new),
         network: Network::default(),
     }

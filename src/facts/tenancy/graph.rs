@@ -106,10 +106,16 @@ pub enum Members {
 pub enum NodeKind {
     /// `agent` merged over every mention: `true` wins, then `false`; `None`
     /// only when no mention says.
-    Person { agent: Option<bool> },
-    Group { members: Members },
+    Person {
+        agent: Option<bool>,
+    },
+    Group {
+        members: Members,
+    },
     /// A principal of a type this version does not know.
-    Other { kind: String },
+    Other {
+        kind: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +176,10 @@ impl Reached {
     }
 
     fn parent(&self, node: NodeId) -> Option<NodeId> {
-        self.parent.get(node as usize).copied().filter(|p| *p != NO_PARENT)
+        self.parent
+            .get(node as usize)
+            .copied()
+            .filter(|p| *p != NO_PARENT)
     }
 
     /// Nodes from `node` up to the ACL subject: `[agent9, Shift Pool, Floor Leads]`.
@@ -242,11 +251,20 @@ impl Builder {
     }
 
     fn find(&self, class: u32, tenant_key: u32, name: &str) -> Option<NodeId> {
-        self.index.get(&(class, tenant_key)).and_then(|m| m.get(name)).copied()
+        self.index
+            .get(&(class, tenant_key))
+            .and_then(|m| m.get(name))
+            .copied()
     }
 
     /// The node for `(class, tenant, name)`, created with `kind` if new.
-    fn intern(&mut self, class: u32, name: &str, tenant: Option<&str>, kind: impl FnOnce() -> NodeKind) -> (NodeId, bool) {
+    fn intern(
+        &mut self,
+        class: u32,
+        name: &str,
+        tenant: Option<&str>,
+        kind: impl FnOnce() -> NodeKind,
+    ) -> (NodeId, bool) {
         let tk = self.tenant_key(tenant);
         if let Some(id) = self.find(class, tk, name) {
             return (id, false);
@@ -258,7 +276,10 @@ impl Builder {
             tenant_key: tk,
             kind: kind(),
         });
-        self.index.entry((class, tk)).or_default().insert(name.to_owned(), id);
+        self.index
+            .entry((class, tk))
+            .or_default()
+            .insert(name.to_owned(), id);
         (id, true)
     }
 
@@ -267,7 +288,9 @@ impl Builder {
         let class = self.class_key(p);
         match class {
             PERSON => {
-                let (id, _) = self.intern(PERSON, &p.name, p.tenant.as_deref(), || NodeKind::Person { agent: None });
+                let (id, _) = self.intern(PERSON, &p.name, p.tenant.as_deref(), || {
+                    NodeKind::Person { agent: None }
+                });
                 if let NodeKind::Person { agent } = &mut self.nodes[id as usize].kind {
                     *agent = merge_agent(*agent, p.agent);
                 }
@@ -290,7 +313,10 @@ impl Builder {
             }
             _ => {
                 let kind = p.kind.clone();
-                self.intern(class, &p.name, p.tenant.as_deref(), || NodeKind::Other { kind }).0
+                self.intern(class, &p.name, p.tenant.as_deref(), || NodeKind::Other {
+                    kind,
+                })
+                .0
             }
         }
     }
@@ -492,7 +518,11 @@ mod tests {
         let acl = &g.objects[&Some("T".to_owned())];
         let r = g.reach(&acl.entries);
         assert_eq!(r.order.len(), 3);
-        let path: Vec<&str> = r.path(id(&g, "p")).iter().map(|n| g.node(*n).name.as_str()).collect();
+        let path: Vec<&str> = r
+            .path(id(&g, "p"))
+            .iter()
+            .map(|n| g.node(*n).name.as_str())
+            .collect();
         assert_eq!(path, ["p", "B", "A"]);
     }
 
@@ -527,9 +557,24 @@ mod tests {
                  {"name": "D", "tenant": "T"}]}"#,
         ));
         let kind = |n: &str| g.node(id(&g, n)).kind.clone();
-        assert_eq!(kind("Gone"), NodeKind::Group { members: Members::NotExported });
-        assert_eq!(kind("B"), NodeKind::Group { members: Members::NotListed });
-        assert_eq!(kind("D"), NodeKind::Group { members: Members::NotListed });
+        assert_eq!(
+            kind("Gone"),
+            NodeKind::Group {
+                members: Members::NotExported
+            }
+        );
+        assert_eq!(
+            kind("B"),
+            NodeKind::Group {
+                members: Members::NotListed
+            }
+        );
+        assert_eq!(
+            kind("D"),
+            NodeKind::Group {
+                members: Members::NotListed
+            }
+        );
         // The tenant-less reference resolved to the only group named B.
         assert_eq!(g.nodes.iter().filter(|n| n.name == "B").count(), 1);
     }

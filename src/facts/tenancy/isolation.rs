@@ -57,7 +57,9 @@ impl Exposure {
         match &node.kind {
             NodeKind::Person { agent: Some(false) } => None,
             NodeKind::Person { agent } => match node.tenant {
-                Some(_) if Some(node.tenant_key) == own || Some(node.tenant_key) == environment => None,
+                Some(_) if Some(node.tenant_key) == own || Some(node.tenant_key) == environment => {
+                    None
+                }
                 Some(_) if *agent == Some(true) => Some(Exposure::Agent),
                 _ => Some(Exposure::PossibleAgent),
             },
@@ -212,7 +214,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn path_text(g: &Graph, reached: &Reached, id: NodeId, object: &str) -> String {
-    let names: Vec<&str> = reached.path(id).iter().map(|n| g.node(*n).name.as_str()).collect();
+    let names: Vec<&str> = reached
+        .path(id)
+        .iter()
+        .map(|n| g.node(*n).name.as_str())
+        .collect();
     format!("{} → READ on {object}", names.join(" ∈ "))
 }
 

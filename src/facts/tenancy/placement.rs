@@ -104,8 +104,13 @@ pub fn ten001(d: &Deployment) -> Outcome {
         multi_tenant_problems(d, &tx, &perm)
     } else {
         match single_tenant_problems(&tx, &perm) {
-            Ok(p) => p,
-            Err(skip) => return skip,
+            Some(p) => p,
+            None => {
+                return Outcome::skip(
+                    "no-transaction-object",
+                    "no export holds a hybrid_integration object, so there is no placement to judge (CFG001)",
+                );
+            }
         }
     };
     let Some(worst) = problems.iter().min_by_key(|p| p.kind) else {
@@ -115,7 +120,8 @@ pub fn ten001(d: &Deployment) -> Outcome {
                 d.tenants.len()
             )
         } else {
-            "the hybrid_integration object is in Environment, as a single-tenant deployment needs".to_owned()
+            "the hybrid_integration object is in Environment, as a single-tenant deployment needs"
+                .to_owned()
         };
         return Outcome::pass(msg)
             .with("multi_tenant", d.multi_tenant)
@@ -182,7 +188,10 @@ fn multi_tenant_problems(
     for t in &d.tenants {
         let name = t.name.as_str();
         let recorded = tx.get(&Some(name)).map_or(0, Vec::len);
-        let unplaced = unrecorded.iter().filter(|s| s.picked_by.contains(&name)).count();
+        let unplaced = unrecorded
+            .iter()
+            .filter(|s| s.picked_by.contains(&name))
+            .count();
         let in_perm = perm.get(&Some(name)).copied().unwrap_or(0);
         if recorded + unplaced > 1 || in_perm > 1 {
             let n = (recorded + unplaced).max(in_perm);
@@ -215,12 +224,12 @@ fn multi_tenant_problems(
     problems
 }
 
-/// Single-tenant: every object in Environment, exactly one. `Err` is the
-/// outcome when there is no object to judge (CFG001 reports that).
+/// Single-tenant: every object in Environment, exactly one. `None` when
+/// there is no object to judge (CFG001 reports that).
 fn single_tenant_problems(
     tx: &BTreeMap<Option<&str>, Vec<Seen<'_>>>,
     perm: &BTreeMap<Option<&str>, usize>,
-) -> Result<Vec<Problem>, Outcome> {
+) -> Option<Vec<Problem>> {
     let mut problems = Vec::new();
     for (tenant, seen) in tx {
         if let Some(t) = tenant.filter(|t| *t != ENVIRONMENT) {
@@ -255,13 +264,10 @@ fn single_tenant_problems(
                 message: "the export of the hybrid_integration object does not record its tenant and no permissions export places it, so its placement is unknown; export it as JSON".to_owned(),
             });
         } else if problems.is_empty() {
-            return Err(Outcome::skip(
-                "no-transaction-object",
-                "no export holds a hybrid_integration object, so there is no placement to judge (CFG001)",
-            ));
+            return None;
         }
     }
-    Ok(problems)
+    Some(problems)
 }
 
 /// TEN003: `general/organization_id` is unique across tenants, since each
