@@ -526,3 +526,9 @@ fn issue_scale_deployment_is_fast_and_exact() {
             .contains("Workspace Desktop Edition 8.5.133.02")
     );
 }
+
+#[test]
+fn analysis_can_be_shared_by_concurrent_checks() {
+    fn shared<T: Send + Sync>() {}
+    shared::<TenancyAnalysis>();
+}
