@@ -17,6 +17,9 @@ pub struct Derived {
     /// Certificate and key analysis per tenant (same order as the tenants);
     /// empty when no certificate rule is selected.
     pub crypto: Vec<TenantCrypto>,
+    /// The permissions index; `None` without a permissions export (or when
+    /// no tenancy rule is selected).
+    pub tenancy: Option<crate::facts::tenancy::TenancyAnalysis>,
 }
 
 /// Decodes, decrypts and matches every tenant's certificate and key, on all
@@ -118,7 +121,15 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
     let needs_crypto = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_crypto(name))
     });
+    let needs_tenancy = selected_rules.iter().any(|r| {
+        matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
+    });
     let derived = Derived {
+        tenancy: if needs_tenancy {
+            crate::facts::tenancy::TenancyAnalysis::of(d)
+        } else {
+            None
+        },
         endpoints: required_endpoints(d),
         crypto: if needs_crypto {
             analyse_crypto(d)

@@ -31,8 +31,8 @@ fn two_tenant_example_reports_every_planted_fault() {
     )
     .unwrap();
     let f = Fixture::copy_of("examples/two-tenants");
-    let prefixes = ["CFG", "CRT", "IDP", "OAU", "ROL"];
-    let (code, r) = f.audit(&["--select", "CFG,CRT,IDP,OAU,ROL"]);
+    let prefixes = ["CFG", "CRT", "IDP", "OAU", "ROL", "TEN"];
+    let (code, r) = f.audit(&["--select", "CFG,CRT,IDP,OAU,ROL,TEN"]);
     assert_eq!(code, 1);
     let want: Vec<String> = expected["findings"]
         .as_array()
@@ -62,4 +62,10 @@ fn two_tenant_example_reports_every_planted_fault() {
     assert_eq!(got, want);
     // Acme_Retail (INI with BOM + CRLF, renamed admin role) is entirely clean.
     assert!(!got.iter().any(|l| l.contains("Acme_Retail")));
+    let ten = support::result(&r, "TEN002", "tenant:Acme_Travel");
+    assert_eq!(
+        ten["evidence"]["findings"][0]["path_text"],
+        "jsmith ∈ Floor Leads ∈ Travel Overflow → READ on Acme_Travel/hybrid_integration"
+    );
+    assert!(ten["message"].as_str().unwrap().contains("8.5.133.02"));
 }

@@ -205,9 +205,10 @@ fn valid_host_port(s: &str) -> bool {
 }
 
 /// Picks the tenant's `hybrid_integration` among the export's objects: the one
-/// in the tenant, else (single-tenant) the one in Environment, else one with
-/// no tenant recorded, else any; `None` when no object has the exact name.
-fn pick_object(export: &TxExport, tenant: &str, multi_tenant: bool) -> Option<usize> {
+/// in the tenant, else one with no tenant recorded (INI), else one left in
+/// Environment (which CFG002/TEN001 judge). Another tenant's object is never
+/// taken for this tenant's.
+fn pick_object(export: &TxExport, tenant: &str, _multi_tenant: bool) -> Option<usize> {
     let named: Vec<(usize, &TxObject)> = export
         .objects
         .iter()
@@ -221,13 +222,7 @@ fn pick_object(export: &TxExport, tenant: &str, multi_tenant: bool) -> Option<us
             .map(|(i, _)| *i)
     };
     by_tenant(Some(tenant))
-        .or_else(|| {
-            if multi_tenant {
-                None
-            } else {
-                by_tenant(Some("Environment"))
-            }
-        })
         .or_else(|| by_tenant(None))
-        .or_else(|| named.first().map(|(i, _)| *i))
+        .or_else(|| by_tenant(Some("Environment")))
+        .or_else(|| by_tenant(Some("Resources")))
 }

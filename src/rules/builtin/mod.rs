@@ -9,6 +9,7 @@ mod identity;
 mod oauth;
 mod pending;
 pub(crate) mod roles;
+mod tenancy;
 
 use super::model::Scope;
 use crate::evidence::{CloudEvidence, Deployment, Tenant, TxObject};
@@ -142,10 +143,10 @@ pub static BUILTINS: &[Builtin] = &[
     certs::KEY_DECRYPTS,
     certs::KEY_MATCHES,
     certs::IDP_CERT,
-    pending::ONE_OBJECT,
-    pending::NO_CROSS_READ,
-    pending::UNIQUE_ORG,
-    pending::PERM_COVERAGE,
+    tenancy::ONE_OBJECT,
+    tenancy::NO_CROSS_READ,
+    tenancy::UNIQUE_ORG,
+    tenancy::PERM_COVERAGE,
     pending::DNS,
     pending::TCP,
     pending::TLS,
@@ -169,6 +170,13 @@ pub fn needs_crypto(name: &str) -> bool {
     ]
     .iter()
     .any(|b| b.name == name)
+}
+
+/// Whether a built-in needs the permissions index.
+pub fn needs_tenancy(name: &str) -> bool {
+    [tenancy::NO_CROSS_READ, tenancy::PERM_COVERAGE]
+        .iter()
+        .any(|b| b.name == name)
 }
 
 /// The built-in check called `name`.

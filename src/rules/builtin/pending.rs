@@ -21,10 +21,6 @@ macro_rules! pending {
 }
 
 pending! {
-    ONE_OBJECT = "one-object-per-tenant", Deployment;
-    NO_CROSS_READ = "no-cross-tenant-read", Tenant;
-    UNIQUE_ORG = "unique-org", Deployment;
-    PERM_COVERAGE = "permissions-coverage", Tenant;
     DNS = "dns-resolves", Endpoint;
     TCP = "tcp-reachable", Endpoint;
     TLS = "tls-handshake", Endpoint;
