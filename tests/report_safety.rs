@@ -12,16 +12,36 @@ fn a_symlink_in_place_of_the_report_is_replaced_not_followed() {
     std::fs::write(&victim, "precious").unwrap();
     let report = f.path("report.json");
     std::os::unix::fs::symlink(&victim, &report).unwrap();
-    let r = run(&["audit", f.dir.path().to_str().unwrap(), "--offline", "--select", "CFG001", "--report", &format!("json:{}", report.display())]);
+    let r = run(&[
+        "audit",
+        f.dir.path().to_str().unwrap(),
+        "--offline",
+        "--select",
+        "CFG001",
+        "--report",
+        &format!("json:{}", report.display()),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
-    assert!(!std::fs::symlink_metadata(&report).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(&report).unwrap().contains("\"schema_version\": 1"));
+    assert!(
+        !std::fs::symlink_metadata(&report)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("\"schema_version\": 1")
+    );
 }
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -35,27 +55,64 @@ fn a_full_disk_keeps_the_previous_report_and_leaves_no_temp_file() {
     let f = Fixture::sample();
     let mnt = f.path("tiny");
     std::fs::create_dir_all(&mnt).unwrap();
-    let ok = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=16k", "tmpfs", mnt.to_str().unwrap()]).status().unwrap();
+    let ok = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=16k",
+            "tmpfs",
+            mnt.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
     assert!(ok.success(), "mount tmpfs");
     let report = mnt.join("report.html");
     std::fs::write(&report, "previous report").unwrap();
     // The HTML report of the full sample is far larger than 16 KiB.
-    let r = run(&["audit", f.dir.path().to_str().unwrap(), "--offline", "--report", &format!("html:{}", report.display())]);
-    let entries: Vec<String> = std::fs::read_dir(&mnt).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let r = run(&[
+        "audit",
+        f.dir.path().to_str().unwrap(),
+        "--offline",
+        "--report",
+        &format!("html:{}", report.display()),
+    ]);
+    let entries: Vec<String> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     let previous = std::fs::read_to_string(&report).unwrap();
     let _ = std::process::Command::new("umount").arg(&mnt).status();
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("cannot write report") && r.stderr.contains("report.html"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot write report") && r.stderr.contains("report.html"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(previous, "previous report");
-    assert_eq!(entries, vec!["report.html".to_owned()], "no temporary file left behind");
+    assert_eq!(
+        entries,
+        vec!["report.html".to_owned()],
+        "no temporary file left behind"
+    );
 }
 
 #[test]
 fn no_secret_in_help_version_or_a_traced_run() {
     let f = Fixture::sample();
-    let mut outputs = vec![run(&["--help"]).stdout, run(&["--version"]).stdout, run(&["audit", "--help"]).stdout];
+    let mut outputs = vec![
+        run(&["--help"]).stdout,
+        run(&["--version"]).stdout,
+        run(&["audit", "--help"]).stdout,
+    ];
     let traced = std::process::Command::new(support::BIN)
-        .args(["audit", f.dir.path().to_str().unwrap(), "--offline", "--report", "json:-"])
+        .args([
+            "audit",
+            f.dir.path().to_str().unwrap(),
+            "--offline",
+            "--report",
+            "json:-",
+        ])
         .env("RUST_LOG", "trace")
         .env("RUST_BACKTRACE", "1")
         .output()

@@ -94,6 +94,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut exports: BTreeMap<PathBuf, Arc<TxExport>> = BTreeMap::new();
+    let mut clouds: BTreeMap<PathBuf, Arc<CloudEvidence>> = BTreeMap::new();
     let mut tenants = Vec::with_capacity(m.tenants.len());
     let mut seen = std::collections::BTreeSet::new();
     for t in &m.tenants {
