@@ -157,13 +157,15 @@ fn via_proxy(r: &EndpointReport, leg: &ProxyLeg) -> Outcome {
         Some(Tunnel::Established { status }) => {
             Outcome::pass(format!("the proxy {p} accepted CONNECT {} ({status})", leg.authority))
         }
-        Some(Tunnel::Refused { status: 407, .. }) => {
+        // 407 is the standard answer; some proxies (tinyproxy) send 401 for
+        // wrong credentials.
+        Some(Tunnel::Refused { status: status @ (401 | 407), .. }) => {
             let what = if leg.has_credentials {
                 "rejected the credentials in the proxy URL"
             } else {
                 "requires credentials; put them in the proxy URL (http://user:password@host:port)"
             };
-            Outcome::fail("proxy-auth-required", format!("the proxy {p} answered CONNECT {h} with 407: it {what}"))
+            Outcome::fail("proxy-auth-required", format!("the proxy {p} answered CONNECT {h} with {status}: it {what}"))
         }
         Some(Tunnel::Refused { status: 403, phrase, .. }) => Outcome::fail(
             "proxy-denied",
