@@ -39,7 +39,11 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut verbose = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut val = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
+        let mut val = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value"))
+        };
         match a.as_str() {
             "--listen" => return listen(range(&val()?)?),
             "--depth" => {
@@ -50,14 +54,18 @@ fn run(args: &[String]) -> Result<(), String> {
                     d => return Err(format!("unknown depth `{d}`")),
                 }
             }
-            "--timeout" => cfg.timeout = Duration::from_secs_f64(val()?.parse().map_err(|_| "bad --timeout")?),
+            "--timeout" => {
+                cfg.timeout = Duration::from_secs_f64(val()?.parse().map_err(|_| "bad --timeout")?)
+            }
             "--retries" => cfg.retries = val()?.parse().map_err(|_| "bad --retries")?,
             "--ca-file" => cfg.ca_files.push(val()?.into()),
             "--public-ca-file" => cfg.public_ca_files.push(val()?.into()),
             "--connect-to" => cfg.connect_to.push(ConnectTo::parse(&val()?)?),
             "--verbose" => verbose = true,
             t => {
-                let (host, ports) = t.rsplit_once(':').ok_or_else(|| format!("target `{t}` is not host:port"))?;
+                let (host, ports) = t
+                    .rsplit_once(':')
+                    .ok_or_else(|| format!("target `{t}` is not host:port"))?;
                 let (lo, hi) = range(ports)?;
                 targets.extend((lo..=hi).map(|p| Endpoint::new(host, p)));
             }
@@ -72,32 +80,54 @@ fn run(args: &[String]) -> Result<(), String> {
     let took = started.elapsed();
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for r in &reports {
-        let o = if cfg.depth >= Depth::Tls { net003(r) } else { net002(r) };
+        let o = if cfg.depth >= Depth::Tls {
+            net003(r)
+        } else {
+            net002(r)
+        };
         let key = match o.status {
             Status::Pass => "pass".to_owned(),
             s => format!("{s}:{}", o.reason.as_deref().unwrap_or("")),
         };
         *counts.entry(key).or_default() += 1;
         if verbose {
-            println!("{} {} {}", r.subject(), o.status, o.message);
+            println!(
+                "{} {} {} [{:.1} ms; tls {}]",
+                r.subject(),
+                o.status,
+                o.message,
+                r.elapsed_ms,
+                r.tls.to_json()["elapsed_ms"]
+            );
         }
     }
-    println!("{} endpoints in {:.1} ms: {counts:?}", reports.len(), took.as_secs_f64() * 1e3);
+    println!(
+        "{} endpoints in {:.1} ms: {counts:?}",
+        reports.len(),
+        took.as_secs_f64() * 1e3
+    );
     Ok(())
 }
 
 fn listen((lo, hi): (u16, u16)) -> Result<(), String> {
     let mut held = Vec::new();
     for p in lo..=hi {
-        held.push(std::net::TcpListener::bind(("127.0.0.1", p)).map_err(|e| format!("bind {p}: {e}"))?);
+        held.push(
+            std::net::TcpListener::bind(("127.0.0.1", p)).map_err(|e| format!("bind {p}: {e}"))?,
+        );
     }
     // Accept and close in a loop so backlogs never fill.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let mut set = tokio::task::JoinSet::new();
         for l in held {
             l.set_nonblocking(true).ok();
-            let Ok(l) = tokio::net::TcpListener::from_std(l) else { continue };
+            let Ok(l) = tokio::net::TcpListener::from_std(l) else {
+                continue;
+            };
             set.spawn(async move {
                 while let Ok((s, _)) = l.accept().await {
                     drop(s);
@@ -112,7 +142,10 @@ fn listen((lo, hi): (u16, u16)) -> Result<(), String> {
 fn raise_nofile() {
     // SAFETY: plain getrlimit/setrlimit on this process.
     unsafe {
-        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < 8192 {
             l.rlim_cur = l.rlim_max.min(8192);
             libc::setrlimit(libc::RLIMIT_NOFILE, &l);

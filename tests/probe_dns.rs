@@ -20,7 +20,10 @@ async fn dns_outcomes_have_distinct_reasons_and_later_stages_skip() {
     let listener = tokio::net::TcpListener::bind("[::]:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let srv = serve(&[
-        ("login.ok.test", Behaviour::Addresses(vec![ip("127.0.0.1"), ip("127.0.0.2"), ip("::1")])),
+        (
+            "login.ok.test",
+            Behaviour::Addresses(vec![ip("127.0.0.1"), ip("127.0.0.2"), ip("::1")]),
+        ),
         ("gone.test", Behaviour::NxDomain),
         ("broken.test", Behaviour::ServFail),
         ("refused.test", Behaviour::Refused),
@@ -32,11 +35,22 @@ async fn dns_outcomes_have_distinct_reasons_and_later_stages_skip() {
     cfg.resolver = Some(srv.addr);
     cfg.timeout = Duration::from_millis(500);
     cfg.depth = Depth::Tcp;
-    let names = ["login.ok.test", "gone.test", "broken.test", "refused.test", "empty.test", "slow.test"];
+    let names = [
+        "login.ok.test",
+        "gone.test",
+        "broken.test",
+        "refused.test",
+        "empty.test",
+        "slow.test",
+    ];
     let eps: Vec<Endpoint> = names.iter().map(|n| Endpoint::new(n, port)).collect();
     let started = Instant::now();
     let reports = probe_all(&eps, &cfg).await;
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(reports.len(), eps.len());
     for (r, n) in reports.iter().zip(names) {
         assert_eq!(r.endpoint.host, n, "reports keep input order");
@@ -49,14 +63,29 @@ async fn dns_outcomes_have_distinct_reasons_and_later_stages_skip() {
         serde_json::json!(["127.0.0.1", "127.0.0.2", "::1"]),
         "all A and AAAA addresses reported"
     );
-    assert!(ok.evidence["resolver"].as_str().unwrap().contains(&srv.addr.to_string()));
-    assert!(ok.message.contains("login.ok.test resolves to 127.0.0.1, 127.0.0.2, ::1"), "{}", ok.message);
+    assert!(
+        ok.evidence["resolver"]
+            .as_str()
+            .unwrap()
+            .contains(&srv.addr.to_string())
+    );
+    assert!(
+        ok.message
+            .contains("login.ok.test resolves to 127.0.0.1, 127.0.0.2, ::1"),
+        "{}",
+        ok.message
+    );
     let tcp = net002(&reports[0]);
     assert_eq!(tcp.status, Status::Pass, "{tcp:?}");
     let tried = tcp.evidence["tcp"].as_array().unwrap();
     assert_eq!(tried.len(), 3, "every resolved address is tried");
     assert!(tried.iter().all(|a| a["state"] == "open"));
-    assert_eq!(tcp.evidence["local_address"].as_str().map(|s| s.starts_with("127.0.0.1:")), Some(true));
+    assert_eq!(
+        tcp.evidence["local_address"]
+            .as_str()
+            .map(|s| s.starts_with("127.0.0.1:")),
+        Some(true)
+    );
 
     let expect = [
         (1, Status::Fail, "nxdomain"),
@@ -67,11 +96,23 @@ async fn dns_outcomes_have_distinct_reasons_and_later_stages_skip() {
     ];
     for (i, status, reason) in expect {
         let o = net001(&reports[i]);
-        assert_eq!((o.status, o.reason.as_deref()), (status, Some(reason)), "{}: {o:?}", names[i]);
+        assert_eq!(
+            (o.status, o.reason.as_deref()),
+            (status, Some(reason)),
+            "{}: {o:?}",
+            names[i]
+        );
         let later = net002(&reports[i]);
-        assert_eq!((later.status, later.reason.as_deref()), (Status::Skip, Some("dns-failed")), "{later:?}");
+        assert_eq!(
+            (later.status, later.reason.as_deref()),
+            (Status::Skip, Some("dns-failed")),
+            "{later:?}"
+        );
         let tls = net003(&reports[i]);
-        assert_eq!((tls.status, tls.reason.as_deref()), (Status::Skip, Some("dns-failed")));
+        assert_eq!(
+            (tls.status, tls.reason.as_deref()),
+            (Status::Skip, Some("dns-failed"))
+        );
         assert_eq!(o.evidence["tenants"], serde_json::json!([]));
     }
     drop(listener);
@@ -81,15 +122,32 @@ async fn dns_outcomes_have_distinct_reasons_and_later_stages_skip() {
 async fn some_addresses_closed_is_a_warning_naming_each() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let srv = serve(&[("api.split.test", Behaviour::Addresses(vec![ip("127.0.0.1"), ip("127.0.0.3")]))]).await;
+    let srv = serve(&[(
+        "api.split.test",
+        Behaviour::Addresses(vec![ip("127.0.0.1"), ip("127.0.0.3")]),
+    )])
+    .await;
     let mut cfg = support::config();
     cfg.resolver = Some(srv.addr);
     cfg.depth = Depth::Tcp;
     let r = probe_all(&[Endpoint::new("api.split.test", port)], &cfg).await;
     let o = net002(&r[0]);
-    assert_eq!((o.status, o.reason.as_deref()), (Status::Warn, Some("partially-reachable")), "{o:?}");
-    assert!(o.message.contains(&format!("127.0.0.3:{port} closed (conn-refused)")), "{}", o.message);
-    assert!(o.message.contains(&format!("127.0.0.1:{port} open")), "{}", o.message);
+    assert_eq!(
+        (o.status, o.reason.as_deref()),
+        (Status::Warn, Some("partially-reachable")),
+        "{o:?}"
+    );
+    assert!(
+        o.message
+            .contains(&format!("127.0.0.3:{port} closed (conn-refused)")),
+        "{}",
+        o.message
+    );
+    assert!(
+        o.message.contains(&format!("127.0.0.1:{port} open")),
+        "{}",
+        o.message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,9 +159,16 @@ async fn ip_literal_needs_no_dns_and_closed_port_is_conn_refused() {
     assert_eq!(dns.status, Status::Pass);
     assert_eq!(dns.evidence["resolver"], "none (IP address)");
     let tcp = net002(&r[0]);
-    assert_eq!((tcp.status, tcp.reason.as_deref()), (Status::Fail, Some("conn-refused")), "{tcp:?}");
+    assert_eq!(
+        (tcp.status, tcp.reason.as_deref()),
+        (Status::Fail, Some("conn-refused")),
+        "{tcp:?}"
+    );
     assert_eq!(tcp.evidence["state"], "closed");
     assert_eq!(tcp.evidence["path"], "direct");
     let tls = net003(&r[0]);
-    assert_eq!((tls.status, tls.reason.as_deref()), (Status::Skip, Some("tcp-failed")));
+    assert_eq!(
+        (tls.status, tls.reason.as_deref()),
+        (Status::Skip, Some("tcp-failed"))
+    );
 }

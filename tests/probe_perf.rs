@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 fn raise_nofile() {
     // SAFETY: plain getrlimit/setrlimit on this process.
     unsafe {
-        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < 8192 {
             l.rlim_cur = l.rlim_max.min(8192);
             libc::setrlimit(libc::RLIMIT_NOFILE, &l);
@@ -29,7 +32,9 @@ async fn thousand_open_and_closed_loopback_endpoints() {
         eps.push(Endpoint::new("127.0.0.1", l.local_addr().unwrap().port()));
         listeners.push(l);
     }
-    let closed: Vec<std::net::TcpListener> = (0..500).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let closed: Vec<std::net::TcpListener> = (0..500)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
     for c in &closed {
         eps.push(Endpoint::new("127.0.0.1", c.local_addr().unwrap().port()));
     }
@@ -41,9 +46,15 @@ async fn thousand_open_and_closed_loopback_endpoints() {
     let took = started.elapsed();
     let o: Vec<_> = r.iter().map(net002).collect();
     let open = o.iter().filter(|x| x.status == Status::Pass).count();
-    let refused = o.iter().filter(|x| x.reason.as_deref() == Some("conn-refused")).count();
+    let refused = o
+        .iter()
+        .filter(|x| x.reason.as_deref() == Some("conn-refused"))
+        .count();
     assert_eq!((open, refused), (500, 500));
-    assert!(o[..500].iter().all(|x| x.status == Status::Pass), "input order kept");
+    assert!(
+        o[..500].iter().all(|x| x.status == Status::Pass),
+        "input order kept"
+    );
     eprintln!("1000 loopback endpoints (TCP stage): {took:?}");
     assert!(took < Duration::from_millis(1500), "took {took:?}");
 }

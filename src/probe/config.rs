@@ -83,11 +83,16 @@ pub fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     if let Ok(sa) = s.parse::<SocketAddr>() {
         return Ok(sa);
     }
-    let inner = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
+    let inner = s
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(s);
     inner
         .parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("`{s}` is not IP[:PORT] (e.g. 10.0.0.2, 10.0.0.2:5353, [fd00::53]:53)"))
+        .map_err(|_| {
+            format!("`{s}` is not IP[:PORT] (e.g. 10.0.0.2, 10.0.0.2:5353, [fd00::53]:53)")
+        })
 }
 
 /// `--connect-to HOST:PORT:ADDR:PORT`, curl's convention: connections to
@@ -106,10 +111,13 @@ pub struct ConnectTo {
 impl ConnectTo {
     pub fn parse(s: &str) -> Result<ConnectTo, String> {
         let bad = |why: &str| {
-            format!("--connect-to `{s}`: {why} (expected HOST:PORT:ADDR:PORT, e.g. login.mypurecloud.ie:443:10.1.2.3:443)")
+            format!(
+                "--connect-to `{s}`: {why} (expected HOST:PORT:ADDR:PORT, e.g. login.mypurecloud.ie:443:10.1.2.3:443)"
+            )
         };
         let fields = split_fields(s).ok_or_else(|| bad("unbalanced `[`"))?;
-        let [host, port, addr, to_port] = <[String; 4]>::try_from(fields).map_err(|_| bad("need four `:`-separated fields"))?;
+        let [host, port, addr, to_port] =
+            <[String; 4]>::try_from(fields).map_err(|_| bad("need four `:`-separated fields"))?;
         let port_of = |p: &str, what: &str| -> Result<Option<u16>, String> {
             if p.is_empty() {
                 return Ok(None);
@@ -125,7 +133,10 @@ impl ConnectTo {
         let addr = addr_text
             .parse::<IpAddr>()
             .map_err(|_| bad(&format!("target `{addr}` is not an IP address")))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         Ok(ConnectTo {
             host: (!host.is_empty()).then_some(host),
             port,
@@ -137,7 +148,10 @@ impl ConnectTo {
     /// Whether this pin applies to `host:port`.
     #[must_use]
     pub fn matches(&self, host: &str, port: u16) -> bool {
-        self.host.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(host)) && self.port.is_none_or(|p| p == port)
+        self.host
+            .as_deref()
+            .is_none_or(|h| h.eq_ignore_ascii_case(host))
+            && self.port.is_none_or(|p| p == port)
     }
 
     /// Where a connection to port `port` goes.
@@ -224,10 +238,22 @@ mod tests {
 
     #[test]
     fn resolver_accepts_ip_and_ip_port() {
-        assert_eq!(parse_resolver("10.0.0.2").unwrap(), "10.0.0.2:53".parse().unwrap());
-        assert_eq!(parse_resolver("127.0.0.1:5353").unwrap(), "127.0.0.1:5353".parse().unwrap());
-        assert_eq!(parse_resolver("[::1]:5353").unwrap(), "[::1]:5353".parse().unwrap());
-        assert_eq!(parse_resolver("fd00::53").unwrap(), "[fd00::53]:53".parse().unwrap());
+        assert_eq!(
+            parse_resolver("10.0.0.2").unwrap(),
+            "10.0.0.2:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("[::1]:5353").unwrap(),
+            "[::1]:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("fd00::53").unwrap(),
+            "[fd00::53]:53".parse().unwrap()
+        );
         assert!(parse_resolver("dns.example").is_err());
     }
 }

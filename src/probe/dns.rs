@@ -22,7 +22,9 @@ pub struct Dns {
 
 impl std::fmt::Debug for Dns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dns").field("description", &self.description).finish()
+        f.debug_struct("Dns")
+            .field("description", &self.description)
+            .finish()
     }
 }
 
@@ -37,14 +39,17 @@ impl Dns {
                 let mut tcp = ConnectionConfig::tcp();
                 tcp.port = addr.port();
                 let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
-                let mut b =
-                    TokioResolver::builder_with_config(ResolverConfig::from_name_servers(vec![ns]), TokioRuntimeProvider::default());
+                let mut b = TokioResolver::builder_with_config(
+                    ResolverConfig::from_name_servers(vec![ns]),
+                    TokioRuntimeProvider::default(),
+                );
                 b.options_mut().use_hosts_file = ResolveHosts::Never;
                 (b, format!("{} (--resolver)", describe_addr(addr)))
             }
             None => {
-                let b = TokioResolver::builder_tokio()
-                    .map_err(|e| format!("cannot read the system DNS configuration (/etc/resolv.conf): {e}"))?;
+                let b = TokioResolver::builder_tokio().map_err(|e| {
+                    format!("cannot read the system DNS configuration (/etc/resolv.conf): {e}")
+                })?;
                 (b, system_description())
             }
         };
@@ -52,13 +57,24 @@ impl Dns {
         o.timeout = cfg.timeout;
         o.attempts = 1;
         o.num_concurrent_reqs = 1;
-        let resolver = builder.build().map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
-        Ok(Dns { resolver, description })
+        let resolver = builder
+            .build()
+            .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
+        Ok(Dns {
+            resolver,
+            description,
+        })
     }
 
     /// Looks up A and AAAA for `host`, each within the probe budget and the
     /// run deadline, retrying only timeouts.
-    pub async fn lookup(&self, host: &str, timeout: Duration, deadline: Instant, retries: u32) -> Lookup {
+    pub async fn lookup(
+        &self,
+        host: &str,
+        timeout: Duration,
+        deadline: Instant,
+        retries: u32,
+    ) -> Lookup {
         let started = Instant::now();
         // A dotted name is asked as-is (FQDN), so search domains cannot turn
         // an NXDOMAIN into someone else's answer.
@@ -87,7 +103,14 @@ impl Dns {
             .map_err(|e| e.to_string())
     }
 
-    async fn family(&self, name: &str, rt: RecordType, timeout: Duration, deadline: Instant, retries: u32) -> Answer {
+    async fn family(
+        &self,
+        name: &str,
+        rt: RecordType,
+        timeout: Duration,
+        deadline: Instant,
+        retries: u32,
+    ) -> Answer {
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0;
         loop {
@@ -96,23 +119,28 @@ impl Dns {
                 return Answer::Deadline;
             }
             let until = (now + timeout).min(deadline);
-            let answer = match tokio::time::timeout_at(until.into(), self.resolver.lookup(name, rt)).await {
-                Ok(Ok(l)) => {
-                    let ips: Vec<IpAddr> = l
-                        .answers()
-                        .iter()
-                        .filter_map(|r| match &r.data {
-                            RData::A(a) => Some(IpAddr::V4(a.0)),
-                            RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                            _ => None,
-                        })
-                        .collect();
-                    if ips.is_empty() { Answer::NoData } else { Answer::Addresses(ips) }
-                }
-                Ok(Err(e)) => classify(&e),
-                Err(_) if until == deadline && Instant::now() >= deadline => Answer::Deadline,
-                Err(_) => Answer::Timeout,
-            };
+            let answer =
+                match tokio::time::timeout_at(until.into(), self.resolver.lookup(name, rt)).await {
+                    Ok(Ok(l)) => {
+                        let ips: Vec<IpAddr> = l
+                            .answers()
+                            .iter()
+                            .filter_map(|r| match &r.data {
+                                RData::A(a) => Some(IpAddr::V4(a.0)),
+                                RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                                _ => None,
+                            })
+                            .collect();
+                        if ips.is_empty() {
+                            Answer::NoData
+                        } else {
+                            Answer::Addresses(ips)
+                        }
+                    }
+                    Ok(Err(e)) => classify(&e),
+                    Err(_) if until == deadline && Instant::now() >= deadline => Answer::Deadline,
+                    Err(_) => Answer::Timeout,
+                };
             if answer != Answer::Timeout || attempt >= retries {
                 return answer;
             }
@@ -135,7 +163,12 @@ fn system_description() -> String {
             let servers: Vec<String> = conf
                 .name_servers()
                 .iter()
-                .map(|ns| describe_addr(SocketAddr::new(ns.ip, ns.connections.first().map_or(53, |c| c.port))))
+                .map(|ns| {
+                    describe_addr(SocketAddr::new(
+                        ns.ip,
+                        ns.connections.first().map_or(53, |c| c.port),
+                    ))
+                })
                 .collect();
             format!("system ({} from /etc/resolv.conf)", servers.join(", "))
         }
@@ -240,19 +273,41 @@ impl Lookup {
         Some(if any(&|a| *a == Answer::NxDomain) {
             ("nxdomain", "the name does not exist (NXDOMAIN)".to_owned())
         } else if any(&|a| *a == Answer::ServFail) {
-            ("servfail", "the DNS server failed to answer (SERVFAIL)".to_owned())
+            (
+                "servfail",
+                "the DNS server failed to answer (SERVFAIL)".to_owned(),
+            )
         } else if any(&|a| *a == Answer::Refused) {
-            ("dns-refused", "the DNS server refused the query (REFUSED)".to_owned())
+            (
+                "dns-refused",
+                "the DNS server refused the query (REFUSED)".to_owned(),
+            )
         } else if any(&|a| *a == Answer::Deadline) {
-            ("run-deadline", "the run deadline passed before DNS answered".to_owned())
+            (
+                "run-deadline",
+                "the run deadline passed before DNS answered".to_owned(),
+            )
         } else if any(&|a| *a == Answer::Timeout) {
-            ("dns-timeout", "the DNS server did not answer in time".to_owned())
-        } else if let Some(Answer::Rcode(c)) = both.iter().find(|a| matches!(a, Answer::Rcode(_))).copied() {
-            ("dns-error", format!("the DNS server answered with response code {c}"))
-        } else if let Some(Answer::Error(e)) = both.iter().find(|a| matches!(a, Answer::Error(_))).copied() {
+            (
+                "dns-timeout",
+                "the DNS server did not answer in time".to_owned(),
+            )
+        } else if let Some(Answer::Rcode(c)) =
+            both.iter().find(|a| matches!(a, Answer::Rcode(_))).copied()
+        {
+            (
+                "dns-error",
+                format!("the DNS server answered with response code {c}"),
+            )
+        } else if let Some(Answer::Error(e)) =
+            both.iter().find(|a| matches!(a, Answer::Error(_))).copied()
+        {
             ("dns-error", format!("the lookup failed: {e}"))
         } else {
-            ("no-addresses", "the name exists but has no A or AAAA record".to_owned())
+            (
+                "no-addresses",
+                "the name exists but has no A or AAAA record".to_owned(),
+            )
         })
     }
 
@@ -272,17 +327,42 @@ mod tests {
     use super::*;
 
     fn l(a: Answer, aaaa: Answer) -> Lookup {
-        Lookup { a, aaaa, elapsed_ms: 0.0 }
+        Lookup {
+            a,
+            aaaa,
+            elapsed_ms: 0.0,
+        }
     }
 
     #[test]
     fn failure_prefers_decisive_answers() {
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(l(Answer::Addresses(vec![ip]), Answer::Timeout).failure(), None);
-        assert_eq!(l(Answer::NxDomain, Answer::Timeout).failure().unwrap().0, "nxdomain");
-        assert_eq!(l(Answer::NoData, Answer::Timeout).failure().unwrap().0, "dns-timeout");
-        assert_eq!(l(Answer::NoData, Answer::NoData).failure().unwrap().0, "no-addresses");
-        assert_eq!(l(Answer::ServFail, Answer::NoData).failure().unwrap().0, "servfail");
-        assert_eq!(l(Answer::Error("x".into()), Answer::NoData).failure().unwrap().0, "dns-error");
+        assert_eq!(
+            l(Answer::Addresses(vec![ip]), Answer::Timeout).failure(),
+            None
+        );
+        assert_eq!(
+            l(Answer::NxDomain, Answer::Timeout).failure().unwrap().0,
+            "nxdomain"
+        );
+        assert_eq!(
+            l(Answer::NoData, Answer::Timeout).failure().unwrap().0,
+            "dns-timeout"
+        );
+        assert_eq!(
+            l(Answer::NoData, Answer::NoData).failure().unwrap().0,
+            "no-addresses"
+        );
+        assert_eq!(
+            l(Answer::ServFail, Answer::NoData).failure().unwrap().0,
+            "servfail"
+        );
+        assert_eq!(
+            l(Answer::Error("x".into()), Answer::NoData)
+                .failure()
+                .unwrap()
+                .0,
+            "dns-error"
+        );
     }
 }

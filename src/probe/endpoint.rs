@@ -82,7 +82,10 @@ impl Endpoint {
     pub fn parse_host_port(s: &str) -> Option<Endpoint> {
         let (host, port) = s.trim().rsplit_once(':')?;
         let port = port.parse::<u16>().ok().filter(|p| *p > 0)?;
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         (!host.is_empty() && !host.contains('/')).then(|| Endpoint::new(host, port))
     }
 
@@ -115,20 +118,25 @@ pub fn required_endpoints(d: &Deployment) -> Vec<Endpoint> {
     for t in &d.tenants {
         let tenant = std::slice::from_ref(&t.name);
         if let Some(obj) = t.object() {
-            for (option, purpose) in [("base_auth_url", Purpose::Auth), ("base_service_url", Purpose::Api)] {
-                if let Some(v) = obj.option("general", option) {
-                    if let Some(ep) = Endpoint::from_url(&v.text) {
-                        add(&mut out, ep, tenant, purpose, Some(&v.text));
-                    }
+            for (option, purpose) in [
+                ("base_auth_url", Purpose::Auth),
+                ("base_service_url", Purpose::Api),
+            ] {
+                if let Some(v) = obj.option("general", option)
+                    && let Some(ep) = Endpoint::from_url(&v.text)
+                {
+                    add(&mut out, ep, tenant, purpose, Some(&v.text));
                 }
             }
         }
-        if let Some(cloud) = &t.cloud {
-            if let Ok(Some(idp)) = cloud.pureengage() {
-                if let Some(ep) = idp.get("ssoTargetURI").and_then(|v| v.as_str()).and_then(Endpoint::from_url) {
-                    add(&mut out, ep, tenant, Purpose::SsoTarget, None);
-                }
-            }
+        if let Some(cloud) = &t.cloud
+            && let Ok(Some(idp)) = cloud.pureengage()
+            && let Some(ep) = idp
+                .get("ssoTargetURI")
+                .and_then(|v| v.as_str())
+                .and_then(Endpoint::from_url)
+        {
+            add(&mut out, ep, tenant, Purpose::SsoTarget, None);
         }
     }
     let all: Vec<String> = d.tenants.iter().map(|t| t.name.clone()).collect();
@@ -141,8 +149,17 @@ pub fn required_endpoints(d: &Deployment) -> Vec<Endpoint> {
 }
 
 /// Merges one need into the list (dedup by host and port).
-fn add(out: &mut Vec<Endpoint>, ep: Endpoint, tenants: &[String], purpose: Purpose, url: Option<&str>) {
-    let idx = match out.iter().position(|e| e.host == ep.host && e.port == ep.port) {
+fn add(
+    out: &mut Vec<Endpoint>,
+    ep: Endpoint,
+    tenants: &[String],
+    purpose: Purpose,
+    url: Option<&str>,
+) {
+    let idx = match out
+        .iter()
+        .position(|e| e.host == ep.host && e.port == ep.port)
+    {
         Some(i) => i,
         None => {
             out.push(ep);

@@ -61,7 +61,9 @@ pub struct HttpResponse {
 impl HttpResponse {
     #[must_use]
     pub fn is_html(&self) -> bool {
-        self.content_type.as_deref().is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
+        self.content_type
+            .as_deref()
+            .is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
     }
 }
 
@@ -117,7 +119,10 @@ impl HttpExchange {
 /// What the HTTP stage produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HttpResult {
-    NotRun { reason: &'static str, message: String },
+    NotRun {
+        reason: &'static str,
+        message: String,
+    },
     Done(Vec<HttpExchange>),
 }
 
@@ -140,7 +145,10 @@ impl reqwest::dns::Resolve for Pinned {
             let Some(dns) = fallback else {
                 return Err(format!("{key} was not resolved by the probe").into());
             };
-            let ips = dns.lookup_ip(&key).await.map_err(Box::<dyn std::error::Error + Send + Sync>::from)?;
+            let ips = dns
+                .lookup_ip(&key)
+                .await
+                .map_err(Box::<dyn std::error::Error + Send + Sync>::from)?;
             Ok(Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0))) as reqwest::dns::Addrs)
         })
     }
@@ -171,17 +179,24 @@ pub(crate) fn client(spec: ClientSpec<'_>) -> Result<reqwest::Client, String> {
         .user_agent(concat!("hybrid-preflight/", env!("CARGO_PKG_VERSION")));
     b = match spec.proxy {
         Some(p) => {
-            let mut proxy = reqwest::Proxy::all(format!("http://{}", crate::probe::proxy::host_port(&p.host, p.port)))
-                .map_err(|e| format!("proxy setting unusable: {e}"))?;
+            let mut proxy = reqwest::Proxy::all(format!(
+                "http://{}",
+                crate::probe::proxy::host_port(&p.host, p.port)
+            ))
+            .map_err(|e| format!("proxy setting unusable: {e}"))?;
             if let Some(user) = &p.username {
-                let pass = p.password().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
+                let pass = p
+                    .password()
+                    .map(|s| s.expose_secret().to_owned())
+                    .unwrap_or_default();
                 proxy = proxy.basic_auth(user, &zeroize::Zeroizing::new(pass));
             }
             b.proxy(proxy)
         }
         None => b.no_proxy(),
     };
-    b.build().map_err(|e| format!("HTTP client setup failed: {e}"))
+    b.build()
+        .map_err(|e| format!("HTTP client setup failed: {e}"))
 }
 
 /// `base_service_url` + `v2/organizations/me` (a missing trailing slash is
@@ -192,12 +207,20 @@ pub(crate) fn org_me_url(base: &str) -> Result<String, String> {
         let p = format!("{}/", u.path());
         u.set_path(&p);
     }
-    u.join("v2/organizations/me").map(|u| u.to_string()).map_err(|e| e.to_string())
+    u.join("v2/organizations/me")
+        .map(|u| u.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// Sends one request within `until` (bounded by the run deadline) and reads
 /// at most [`MAX_BODY`] bytes.
-pub(crate) async fn exchange(client: &reqwest::Client, call: Call, url: &str, until: Instant, until_is_run_deadline: bool) -> HttpExchange {
+pub(crate) async fn exchange(
+    client: &reqwest::Client,
+    call: Call,
+    url: &str,
+    until: Instant,
+    until_is_run_deadline: bool,
+) -> HttpExchange {
     let (method, target) = match call {
         Call::Token => ("POST", Ok(url.trim().to_owned())),
         Call::OrgMe => ("GET", org_me_url(url)),
@@ -219,10 +242,15 @@ pub(crate) async fn exchange(client: &reqwest::Client, call: Call, url: &str, un
     let req = match call {
         Call::Token => client
             .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .body("grant_type=client_credentials"),
-        Call::OrgMe => client.get(&url).header(reqwest::header::ACCEPT, "application/json"),
+        Call::OrgMe => client
+            .get(&url)
+            .header(reqwest::header::ACCEPT, "application/json"),
     };
     let started = Instant::now();
     let result = match tokio::time::timeout_at(until.into(), read(req, started)).await {
@@ -236,12 +264,21 @@ pub(crate) async fn exchange(client: &reqwest::Client, call: Call, url: &str, un
             detail: "no complete answer within the timeout".into(),
         }),
     };
-    HttpExchange { call, method, url, result }
+    HttpExchange {
+        call,
+        method,
+        url,
+        result,
+    }
 }
 
 async fn read(req: reqwest::RequestBuilder, started: Instant) -> Result<HttpResponse, HttpFailure> {
     let mut resp = req.send().await.map_err(|e| HttpFailure {
-        reason: if e.is_timeout() { "http-timeout" } else { "http-error" },
+        reason: if e.is_timeout() {
+            "http-timeout"
+        } else {
+            "http-error"
+        },
         detail: error_chain(&e),
     })?;
     let received_unix_ms = SystemTime::now()
@@ -249,7 +286,10 @@ async fn read(req: reqwest::RequestBuilder, started: Instant) -> Result<HttpResp
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     let header = |name: reqwest::header::HeaderName| {
-        resp.headers().get(name).and_then(|v| v.to_str().ok()).map(|s| printable(s))
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(printable)
     };
     let status = resp.status().as_u16();
     let content_type = header(reqwest::header::CONTENT_TYPE);
@@ -327,7 +367,10 @@ mod tests {
 
     #[test]
     fn http_date_and_org_me_url() {
-        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(
             org_me_url("https://api.mypurecloud.ie/api/").unwrap(),

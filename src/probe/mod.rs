@@ -38,9 +38,14 @@ use std::net::{IpAddr, SocketAddr};
 pub enum Route {
     Direct,
     /// `--connect-to` sends connections to `target` (takes precedence over a proxy).
-    Pinned { rule: String, target: SocketAddr },
+    Pinned {
+        rule: String,
+        target: SocketAddr,
+    },
     /// Through the proxy (its redacted display form).
-    Proxy { proxy: String },
+    Proxy {
+        proxy: String,
+    },
 }
 
 impl Route {
@@ -67,7 +72,10 @@ pub enum DnsResult {
     Answered(dns::Lookup),
     /// The resolver could not be set up (unreadable resolv.conf …).
     ResolverError(String),
-    NotRun { reason: &'static str, message: String },
+    NotRun {
+        reason: &'static str,
+        message: String,
+    },
 }
 
 /// The proxy leg: resolving and reaching the proxy, then `CONNECT`.
@@ -88,7 +96,10 @@ pub struct ProxyLeg {
 /// The TCP stage.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TcpResult {
-    NotRun { reason: &'static str, message: String },
+    NotRun {
+        reason: &'static str,
+        message: String,
+    },
     /// Every resolved (or pinned) address, in order.
     Direct(Vec<tcp::TcpAttempt>),
     Proxy(ProxyLeg),
@@ -141,7 +152,10 @@ impl EndpointReport {
             ("resolver", json!(self.resolver)),
             ("path", json!(self.route.describe())),
             ("trust_store", json!(self.trust_store)),
-            ("local_address", json!(self.local_address().map(|a| a.to_string()))),
+            (
+                "local_address",
+                json!(self.local_address().map(|a| a.to_string())),
+            ),
         ]
     }
 }

@@ -66,7 +66,8 @@ impl ProxySetting {
         } else {
             format!("http://{text}")
         };
-        let url = url::Url::parse(&with_scheme).map_err(|e| format!("proxy {shown} from {source} is not a valid URL: {e}"))?;
+        let url = url::Url::parse(&with_scheme)
+            .map_err(|e| format!("proxy {shown} from {source} is not a valid URL: {e}"))?;
         if url.scheme() != "http" {
             return Err(format!(
                 "proxy {shown} from {source}: scheme `{}` is not supported; use an http:// proxy (HTTPS is tunnelled with CONNECT)",
@@ -101,12 +102,19 @@ impl ProxySetting {
     }
 
     /// [`from_env`](Self::from_env) over any variable source (testable).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Option<Result<ProxySetting, String>> {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Option<Result<ProxySetting, String>> {
         let (var, value) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
             .into_iter()
             .find_map(|k| get(k).filter(|v| !v.trim().is_empty()).map(|v| (k, v)))?;
-        let no_proxy = get("NO_PROXY").or_else(|| get("no_proxy")).unwrap_or_default();
-        Some(Self::parse(&value, ProxySource::Env(var.to_owned())).map(|p| p.with_no_proxy(&no_proxy)))
+        let no_proxy = get("NO_PROXY")
+            .or_else(|| get("no_proxy"))
+            .unwrap_or_default();
+        Some(
+            Self::parse(&value, ProxySource::Env(var.to_owned()))
+                .map(|p| p.with_no_proxy(&no_proxy)),
+        )
     }
 
     /// Adds `NO_PROXY`-style exclusions.
@@ -131,7 +139,11 @@ impl ProxySetting {
     /// `http://[user@]host:port`.
     #[must_use]
     pub fn url_without_password(&self) -> String {
-        let user = self.username.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
+        let user = self
+            .username
+            .as_deref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
         format!("http://{user}{}", host_port(&self.host, self.port))
     }
 
@@ -148,7 +160,11 @@ impl ProxySetting {
     /// `Basic …` for `Proxy-Authorization`, zeroized on drop.
     pub(crate) fn basic_auth(&self) -> Option<Zeroizing<String>> {
         let user = self.username.as_deref()?;
-        let pass = self.password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
+        let pass = self
+            .password
+            .as_ref()
+            .map(|p| p.expose_secret())
+            .unwrap_or("");
         let raw = Zeroizing::new(format!("{user}:{pass}"));
         Some(Zeroizing::new(format!(
             "Basic {}",
@@ -173,12 +189,13 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -198,7 +215,11 @@ pub struct NoProxy {
 impl NoProxy {
     pub fn parse(list: &str) -> NoProxy {
         let mut np = NoProxy::default();
-        for raw in list.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+        for raw in list
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if raw == "*" {
                 np.all = true;
                 continue;
@@ -213,8 +234,13 @@ impl NoProxy {
                 np.nets.push((ip, bits.unwrap_or(max).min(max)));
                 continue;
             }
-            let name = raw.rsplit_once(':').map_or(raw, |(h, p)| if p.parse::<u16>().is_ok() { h } else { raw });
-            let name = name.trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase();
+            let name = raw
+                .rsplit_once(':')
+                .map_or(raw, |(h, p)| if p.parse::<u16>().is_ok() { h } else { raw });
+            let name = name
+                .trim_start_matches("*.")
+                .trim_start_matches('.')
+                .to_ascii_lowercase();
             if !name.is_empty() {
                 np.domains.push(name);
             }
@@ -229,18 +255,29 @@ impl NoProxy {
             return true;
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
             return self.nets.iter().any(|(net, bits)| in_net(ip, *net, *bits));
         }
-        self.domains
-            .iter()
-            .any(|d| host == *d || (host.len() > d.len() && host.ends_with(d.as_str()) && host.as_bytes()[host.len() - d.len() - 1] == b'.'))
+        self.domains.iter().any(|d| {
+            host == *d
+                || (host.len() > d.len()
+                    && host.ends_with(d.as_str())
+                    && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+        })
     }
 }
 
 fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     let mask = |len: u32, bits: u8| -> u128 {
-        if bits == 0 { 0 } else { (!0u128) << (len - u32::from(bits)) }
+        if bits == 0 {
+            0
+        } else {
+            (!0u128) << (len - u32::from(bits))
+        }
     };
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
@@ -280,7 +317,12 @@ const MAX_HEAD: usize = 16 * 1024;
 
 /// Sends `CONNECT authority` and reads the response head, within `budget`.
 /// On `Established` the stream is positioned at the start of the tunnel.
-pub(crate) async fn connect_tunnel(stream: &mut TcpStream, authority: &str, proxy: &ProxySetting, budget: Duration) -> Tunnel {
+pub(crate) async fn connect_tunnel(
+    stream: &mut TcpStream,
+    authority: &str,
+    proxy: &ProxySetting,
+    budget: Duration,
+) -> Tunnel {
     match tokio::time::timeout(budget, exchange(stream, authority, proxy)).await {
         Ok(t) => t,
         Err(_) => Tunnel::Timeout,
@@ -308,13 +350,17 @@ async fn exchange(stream: &mut TcpStream, authority: &str, proxy: &ProxySetting)
         let n = match stream.read(&mut buf).await {
             Ok(0) => {
                 return if head.is_empty() {
-                    Tunnel::Io("the proxy closed the connection without answering CONNECT".to_owned())
+                    Tunnel::Io(
+                        "the proxy closed the connection without answering CONNECT".to_owned(),
+                    )
                 } else {
                     Tunnel::BadResponse("the proxy closed the connection mid-response".to_owned())
                 };
             }
             Ok(n) => n,
-            Err(e) => return Tunnel::Io(format!("reading the CONNECT response failed: {}", e.kind())),
+            Err(e) => {
+                return Tunnel::Io(format!("reading the CONNECT response failed: {}", e.kind()));
+            }
         };
         head.extend_from_slice(&buf[..n]);
         if let Some(end) = find_head_end(&head) {
@@ -336,15 +382,26 @@ fn parse_head(head: &[u8], trailing: bool) -> Tunnel {
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.splitn(3, ' ');
     let (Some(version), Some(code)) = (parts.next(), parts.next()) else {
-        return Tunnel::BadResponse(format!("not an HTTP status line: {}", printable(status_line)));
+        return Tunnel::BadResponse(format!(
+            "not an HTTP status line: {}",
+            printable(status_line)
+        ));
     };
-    let Some(status) = version.starts_with("HTTP/1.").then(|| code.parse::<u16>().ok()).flatten() else {
-        return Tunnel::BadResponse(format!("not an HTTP status line: {}", printable(status_line)));
+    let Some(status) = version
+        .starts_with("HTTP/1.")
+        .then(|| code.parse::<u16>().ok())
+        .flatten()
+    else {
+        return Tunnel::BadResponse(format!(
+            "not an HTTP status line: {}",
+            printable(status_line)
+        ));
     };
     let phrase = parts.next().unwrap_or_default().trim().to_owned();
     let agent = lines.find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        (k.eq_ignore_ascii_case("proxy-agent") || k.eq_ignore_ascii_case("server")).then(|| printable(v.trim()))
+        (k.eq_ignore_ascii_case("proxy-agent") || k.eq_ignore_ascii_case("server"))
+            .then(|| printable(v.trim()))
     });
     if (200..300).contains(&status) {
         if trailing {
@@ -371,10 +428,16 @@ mod tests {
 
     #[test]
     fn parse_keeps_password_secret() {
-        let p = ProxySetting::parse("http://bob:s3cr%40t@proxy.corp:3128", ProxySource::Flag).unwrap();
+        let p =
+            ProxySetting::parse("http://bob:s3cr%40t@proxy.corp:3128", ProxySource::Flag).unwrap();
         assert_eq!((p.host.as_str(), p.port), ("proxy.corp", 3128));
         assert_eq!(p.username.as_deref(), Some("bob"));
-        assert_eq!(p.password().map(|s| s.expose_secret().to_owned()).as_deref(), Some("s3cr@t"));
+        assert_eq!(
+            p.password()
+                .map(|s| s.expose_secret().to_owned())
+                .as_deref(),
+            Some("s3cr@t")
+        );
         let shown = format!("{} {:?}", p.display(), p);
         assert!(!shown.contains("s3cr"), "{shown}");
         assert_eq!(p.display(), "http://bob@proxy.corp:3128 (from --proxy)");
@@ -384,7 +447,8 @@ mod tests {
 
     #[test]
     fn parse_errors_never_echo_credentials() {
-        let e = ProxySetting::parse("socks5://bob:hunter2@proxy:1080", ProxySource::Flag).unwrap_err();
+        let e =
+            ProxySetting::parse("socks5://bob:hunter2@proxy:1080", ProxySource::Flag).unwrap_err();
         assert!(e.contains("socks5") && !e.contains("hunter2"), "{e}");
         let e = ProxySetting::parse("http://bob:hunter2@[bad", ProxySource::Manifest).unwrap_err();
         assert!(!e.contains("hunter2"), "{e}");
@@ -416,16 +480,28 @@ mod tests {
 
     #[test]
     fn connect_response_heads() {
-        assert_eq!(parse_head(b"HTTP/1.1 200 Connection established\r\n\r\n", false), Tunnel::Established { status: 200 });
         assert_eq!(
-            parse_head(b"HTTP/1.0 407 Proxy Authentication Required\r\nServer: tinyproxy/1.11.1\r\n\r\n", false),
+            parse_head(b"HTTP/1.1 200 Connection established\r\n\r\n", false),
+            Tunnel::Established { status: 200 }
+        );
+        assert_eq!(
+            parse_head(
+                b"HTTP/1.0 407 Proxy Authentication Required\r\nServer: tinyproxy/1.11.1\r\n\r\n",
+                false
+            ),
             Tunnel::Refused {
                 status: 407,
                 phrase: "Proxy Authentication Required".into(),
                 agent: Some("tinyproxy/1.11.1".into())
             }
         );
-        assert!(matches!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n", false), Tunnel::BadResponse(_)));
-        assert!(matches!(parse_head(b"HTTP/1.1 200 OK\r\n\r\n", true), Tunnel::BadResponse(_)));
+        assert!(matches!(
+            parse_head(b"SSH-2.0-OpenSSH\r\n\r\n", false),
+            Tunnel::BadResponse(_)
+        ));
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 200 OK\r\n\r\n", true),
+            Tunnel::BadResponse(_)
+        ));
     }
 }

@@ -49,7 +49,10 @@ impl Ctx {
     }
 
     fn host_limit(&self, key: &str) -> Arc<Semaphore> {
-        let mut m = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut m = self
+            .hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         m.entry(key.to_owned())
             .or_insert_with(|| Arc::new(Semaphore::new(self.cfg.per_host.max(1))))
             .clone()
@@ -62,8 +65,18 @@ impl Ctx {
             Some(Err(e)) => format!("unusable: {e}"),
             None => {
                 let mut parts = vec!["system store".to_owned()];
-                parts.extend(self.cfg.ca_files.iter().map(|f| format!("--ca-file {}", f.display())));
-                parts.extend(self.cfg.public_ca_files.iter().map(|f| format!("public CA file {}", f.display())));
+                parts.extend(
+                    self.cfg
+                        .ca_files
+                        .iter()
+                        .map(|f| format!("--ca-file {}", f.display())),
+                );
+                parts.extend(
+                    self.cfg
+                        .public_ca_files
+                        .iter()
+                        .map(|f| format!("public CA file {}", f.display())),
+                );
                 parts.join(" + ")
             }
         }
@@ -71,7 +84,11 @@ impl Ctx {
 
     fn stage_until(&self) -> (Instant, bool) {
         let t = Instant::now() + self.cfg.timeout;
-        if t >= self.deadline { (self.deadline, true) } else { (t, false) }
+        if t >= self.deadline {
+            (self.deadline, true)
+        } else {
+            (t, false)
+        }
     }
 }
 
@@ -87,6 +104,13 @@ pub async fn probe_all(endpoints: &[Endpoint], cfg: &ProbeConfig) -> Vec<Endpoin
         hosts: Mutex::new(HashMap::new()),
     });
     let mut set = tokio::task::JoinSet::new();
+    if cfg.depth >= Depth::Tls && !endpoints.is_empty() {
+        // Load the trust store while DNS and TCP run.
+        let c = ctx.clone();
+        tokio::spawn(async move {
+            let _ = c.trust().await;
+        });
+    }
     for (i, ep) in endpoints.iter().cloned().enumerate() {
         let ctx = ctx.clone();
         set.spawn(async move { (i, probe_one(&ctx, ep).await) });
@@ -117,23 +141,51 @@ fn not_run<T>(make: impl Fn(&'static str, String) -> T, reason: &'static str, ms
 }
 
 /// A report whose stages all say why they did not run.
-fn skeleton(ctx: &Ctx, ep: Endpoint, route: Route, reason: &'static str, msg: &str) -> EndpointReport {
+fn skeleton(
+    ctx: &Ctx,
+    ep: Endpoint,
+    route: Route,
+    reason: &'static str,
+    msg: &str,
+) -> EndpointReport {
     EndpointReport {
         endpoint: ep,
         route,
         resolver: String::new(),
         trust_store: ctx.trust_description(),
-        dns: not_run(|reason, message| DnsResult::NotRun { reason, message }, reason, msg),
-        tcp: not_run(|reason, message| TcpResult::NotRun { reason, message }, reason, msg),
-        tls: not_run(|reason, message| TlsResult::NotRun { reason, message }, reason, msg),
-        http: not_run(|reason, message| HttpResult::NotRun { reason, message }, reason, msg),
+        dns: not_run(
+            |reason, message| DnsResult::NotRun { reason, message },
+            reason,
+            msg,
+        ),
+        tcp: not_run(
+            |reason, message| TcpResult::NotRun { reason, message },
+            reason,
+            msg,
+        ),
+        tls: not_run(
+            |reason, message| TlsResult::NotRun { reason, message },
+            reason,
+            msg,
+        ),
+        http: not_run(
+            |reason, message| HttpResult::NotRun { reason, message },
+            reason,
+            msg,
+        ),
         elapsed_ms: 0.0,
     }
 }
 
 fn unfinished(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
     let route = route_for(&ctx.cfg, &ep);
-    skeleton(ctx, ep, route, "run-deadline", "the probe did not finish before the run deadline")
+    skeleton(
+        ctx,
+        ep,
+        route,
+        "run-deadline",
+        "the probe did not finish before the run deadline",
+    )
 }
 
 fn route_for(cfg: &ProbeConfig, ep: &Endpoint) -> Route {
@@ -168,7 +220,13 @@ async fn probe_one(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
     })
     .await;
     let Ok((Ok(_global), Ok(_host))) = permits else {
-        return skeleton(ctx, ep, route, "run-deadline", "the run deadline passed before this endpoint's turn");
+        return skeleton(
+            ctx,
+            ep,
+            route,
+            "run-deadline",
+            "the run deadline passed before this endpoint's turn",
+        );
     };
 
     let mut rep = skeleton(ctx, ep, route.clone(), "not-probed", "");
@@ -177,10 +235,19 @@ async fn probe_one(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
             rep.dns = DnsResult::ByProxy;
             let (leg, stream) = proxy_leg(ctx, &rep.endpoint, &p).await;
             rep.resolver = match &leg.dns {
-                Some(_) => format!("the proxy resolves {}; proxy host via {}", rep.endpoint.host, dns_desc(ctx).await),
+                Some(_) => format!(
+                    "the proxy resolves {}; proxy host via {}",
+                    rep.endpoint.host,
+                    dns_desc(ctx).await
+                ),
                 None => format!("the proxy resolves {}", rep.endpoint.host),
             };
-            let open: Vec<SocketAddr> = leg.attempts.iter().filter(|a| a.state == PortState::Open).map(|a| a.address).collect();
+            let open: Vec<SocketAddr> = leg
+                .attempts
+                .iter()
+                .filter(|a| a.state == PortState::Open)
+                .map(|a| a.address)
+                .collect();
             let names = BTreeMap::from([(p.host.clone(), open)]);
             let peer = format!("tunnel via {}", p.url_without_password());
             rep.tcp = TcpResult::Proxy(leg);
@@ -189,10 +256,21 @@ async fn probe_one(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
         _ => {
             let addrs = match direct_addresses(ctx, &mut rep).await {
                 Some(a) => a,
-                None => return finish(rep, started, "dns-failed", "DNS gave no address, so nothing was connected"),
+                None => {
+                    return finish(
+                        rep,
+                        started,
+                        "dns-failed",
+                        "DNS gave no address, so nothing was connected",
+                    );
+                }
             };
             let (attempts, stream) = connect_all(ctx, &addrs).await;
-            let open: Vec<SocketAddr> = attempts.iter().filter(|a| a.state == PortState::Open).map(|a| a.address).collect();
+            let open: Vec<SocketAddr> = attempts
+                .iter()
+                .filter(|a| a.state == PortState::Open)
+                .map(|a| a.address)
+                .collect();
             let peer = open.first().map(ToString::to_string).unwrap_or_default();
             rep.tcp = TcpResult::Direct(attempts);
             let names = BTreeMap::from([(rep.endpoint.host.clone(), open)]);
@@ -201,11 +279,21 @@ async fn probe_one(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
     };
 
     let Some(stream) = stream else {
-        return finish(rep, started, "tcp-failed", "no TCP connection (or proxy tunnel) was established");
+        return finish(
+            rep,
+            started,
+            "tcp-failed",
+            "no TCP connection (or proxy tunnel) was established",
+        );
     };
     if ctx.cfg.depth < Depth::Tls {
         drop(stream);
-        return finish(rep, started, "not-probed", "TLS and HTTP were not probed (TCP-only run)");
+        return finish(
+            rep,
+            started,
+            "not-probed",
+            "TLS and HTTP were not probed (TCP-only run)",
+        );
     }
     rep.tls = match ctx.trust().await {
         Ok(trust) => {
@@ -227,12 +315,26 @@ async fn probe_one(ctx: &Ctx, ep: Endpoint) -> EndpointReport {
 }
 
 /// Marks the stages after a failure and stamps the duration.
-fn finish(mut rep: EndpointReport, started: Instant, reason: &'static str, msg: &str) -> EndpointReport {
+fn finish(
+    mut rep: EndpointReport,
+    started: Instant,
+    reason: &'static str,
+    msg: &str,
+) -> EndpointReport {
     if matches!(rep.tcp, TcpResult::NotRun { .. }) {
-        rep.tcp = TcpResult::NotRun { reason, message: msg.to_owned() };
+        rep.tcp = TcpResult::NotRun {
+            reason,
+            message: msg.to_owned(),
+        };
     }
-    rep.tls = TlsResult::NotRun { reason, message: msg.to_owned() };
-    rep.http = HttpResult::NotRun { reason, message: msg.to_owned() };
+    rep.tls = TlsResult::NotRun {
+        reason,
+        message: msg.to_owned(),
+    };
+    rep.http = HttpResult::NotRun {
+        reason,
+        message: msg.to_owned(),
+    };
     rep.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     rep
 }
@@ -266,8 +368,19 @@ async fn direct_addresses(ctx: &Ctx, rep: &mut EndpointReport) -> Option<Vec<Soc
         }
     };
     rep.resolver = dns.description.clone();
-    let lookup = dns.lookup(&rep.endpoint.host, ctx.cfg.timeout, ctx.deadline, ctx.cfg.retries).await;
-    let addrs: Vec<SocketAddr> = lookup.addresses().into_iter().map(|ip| SocketAddr::new(ip, port)).collect();
+    let lookup = dns
+        .lookup(
+            &rep.endpoint.host,
+            ctx.cfg.timeout,
+            ctx.deadline,
+            ctx.cfg.retries,
+        )
+        .await;
+    let addrs: Vec<SocketAddr> = lookup
+        .addresses()
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect();
     rep.dns = DnsResult::Answered(lookup);
     (!addrs.is_empty()).then_some(addrs)
 }
@@ -283,7 +396,8 @@ async fn connect_all(ctx: &Ctx, addrs: &[SocketAddr]) -> (Vec<TcpAttempt>, Optio
     for (i, addr) in addrs.iter().copied().enumerate() {
         set.spawn(async move { (i, tcp::connect(addr, timeout, deadline, retries).await) });
     }
-    let mut slots: Vec<Option<(TcpAttempt, Option<TcpStream>)>> = (0..addrs.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<(TcpAttempt, Option<TcpStream>)>> =
+        (0..addrs.len()).map(|_| None).collect();
     while let Some(r) = set.join_next().await {
         if let Ok((i, x)) = r {
             slots[i] = Some(x);
@@ -323,8 +437,14 @@ async fn proxy_leg(ctx: &Ctx, ep: &Endpoint, p: &ProxySetting) -> (ProxyLeg, Opt
     } else {
         match ctx.dns().await {
             Ok(dns) => {
-                let l: Lookup = dns.lookup(&p.host, ctx.cfg.timeout, ctx.deadline, ctx.cfg.retries).await;
-                let a = l.addresses().into_iter().map(|ip| SocketAddr::new(ip, p.port)).collect();
+                let l: Lookup = dns
+                    .lookup(&p.host, ctx.cfg.timeout, ctx.deadline, ctx.cfg.retries)
+                    .await;
+                let a = l
+                    .addresses()
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, p.port))
+                    .collect();
                 leg.dns = Some(l);
                 a
             }
@@ -346,7 +466,11 @@ async fn proxy_leg(ctx: &Ctx, ep: &Endpoint, p: &ProxySetting) -> (ProxyLeg, Opt
     (leg, None)
 }
 
-async fn http_stage(ctx: &Ctx, rep: &EndpointReport, names: BTreeMap<String, Vec<SocketAddr>>) -> HttpResult {
+async fn http_stage(
+    ctx: &Ctx,
+    rep: &EndpointReport,
+    names: BTreeMap<String, Vec<SocketAddr>>,
+) -> HttpResult {
     let ep = &rep.endpoint;
     if ctx.cfg.depth < Depth::Full {
         return HttpResult::NotRun {
@@ -362,11 +486,17 @@ async fn http_stage(ctx: &Ctx, rep: &EndpointReport, names: BTreeMap<String, Vec
     }
     let trust = match (&rep.tls, ctx.trust().await) {
         (TlsResult::Done(s), Ok(t)) if s.verdict.store_accepts() => t,
-        (TlsResult::NotRun { reason, message }, _) => return HttpResult::NotRun { reason, message: message.clone() },
+        (TlsResult::NotRun { reason, message }, _) => {
+            return HttpResult::NotRun {
+                reason,
+                message: message.clone(),
+            };
+        }
         _ => {
             return HttpResult::NotRun {
                 reason: "tls-failed",
-                message: "the TLS stage did not yield a chain the trust store accepts (see NET003)".into(),
+                message: "the TLS stage did not yield a chain the trust store accepts (see NET003)"
+                    .into(),
             };
         }
     };
@@ -403,7 +533,8 @@ async fn http_stage(ctx: &Ctx, rep: &EndpointReport, names: BTreeMap<String, Vec
             let (until, is_deadline) = ctx.stage_until();
             let x = http::exchange(&client, call, url, until, is_deadline).await;
             let timed_out = matches!(&x.result, Err(f) if f.reason == "http-timeout");
-            if !timed_out || attempt >= ctx.cfg.retries || Instant::now() + backoff >= ctx.deadline {
+            if !timed_out || attempt >= ctx.cfg.retries || Instant::now() + backoff >= ctx.deadline
+            {
                 out.push(x);
                 break;
             }

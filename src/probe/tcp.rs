@@ -101,7 +101,12 @@ impl TcpAttempt {
 
 /// Connects to `addr`, retrying only timeouts with doubling backoff, never
 /// past `deadline`. Returns the open stream when there is one.
-pub async fn connect(addr: SocketAddr, timeout: Duration, deadline: Instant, retries: u32) -> (TcpAttempt, Option<TcpStream>) {
+pub async fn connect(
+    addr: SocketAddr,
+    timeout: Duration,
+    deadline: Instant,
+    retries: u32,
+) -> (TcpAttempt, Option<TcpStream>) {
     let started = Instant::now();
     let mut backoff = Duration::from_millis(100);
     let mut attempts = 0;
@@ -110,11 +115,20 @@ pub async fn connect(addr: SocketAddr, timeout: Duration, deadline: Instant, ret
         let now = Instant::now();
         let until = (now + timeout).min(deadline);
         let (mut a, stream) = if now >= deadline {
-            (failed(addr, PortState::Error, "run-deadline", "the run deadline passed before connecting".into()), None)
+            (
+                failed(
+                    addr,
+                    PortState::Error,
+                    "run-deadline",
+                    "the run deadline passed before connecting".into(),
+                ),
+                None,
+            )
         } else {
             attempt(addr, until, until == deadline).await
         };
-        let again = a.reason == "no-response" && attempts <= retries && Instant::now() + backoff < deadline;
+        let again =
+            a.reason == "no-response" && attempts <= retries && Instant::now() + backoff < deadline;
         if !again {
             a.attempts = attempts;
             a.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -127,10 +141,20 @@ pub async fn connect(addr: SocketAddr, timeout: Duration, deadline: Instant, ret
 
 /// An attempt that failed for a local reason (`connect-error`).
 pub(crate) fn connect_error(address: SocketAddr, detail: &str) -> TcpAttempt {
-    failed(address, PortState::Error, "connect-error", detail.to_owned())
+    failed(
+        address,
+        PortState::Error,
+        "connect-error",
+        detail.to_owned(),
+    )
 }
 
-fn failed(address: SocketAddr, state: PortState, reason: &'static str, detail: String) -> TcpAttempt {
+fn failed(
+    address: SocketAddr,
+    state: PortState,
+    reason: &'static str,
+    detail: String,
+) -> TcpAttempt {
     TcpAttempt {
         address,
         state,
@@ -143,8 +167,16 @@ fn failed(address: SocketAddr, state: PortState, reason: &'static str, detail: S
     }
 }
 
-async fn attempt(addr: SocketAddr, until: Instant, until_is_run_deadline: bool) -> (TcpAttempt, Option<TcpStream>) {
-    let sock = match if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() } {
+async fn attempt(
+    addr: SocketAddr,
+    until: Instant,
+    until_is_run_deadline: bool,
+) -> (TcpAttempt, Option<TcpStream>) {
+    let sock = match if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    } {
         Ok(s) => s,
         Err(e) => return (from_errno(addr, &e, None, None), None),
     };
@@ -163,12 +195,22 @@ async fn attempt(addr: SocketAddr, until: Instant, until_is_run_deadline: bool) 
             (from_errno(addr, &e, icmp, local), None)
         }
         Err(_) if until_is_run_deadline => {
-            let mut a = failed(addr, PortState::Error, "run-deadline", "the run deadline passed while connecting".into());
+            let mut a = failed(
+                addr,
+                PortState::Error,
+                "run-deadline",
+                "the run deadline passed while connecting".into(),
+            );
             a.local = local;
             (a, None)
         }
         Err(_) => {
-            let mut a = failed(addr, PortState::Filtered, "no-response", "no answer to SYN (silently dropped)".into());
+            let mut a = failed(
+                addr,
+                PortState::Filtered,
+                "no-response",
+                "no answer to SYN (silently dropped)".into(),
+            );
             a.local = local;
             (a, None)
         }
@@ -177,7 +219,12 @@ async fn attempt(addr: SocketAddr, until: Instant, until_is_run_deadline: bool) 
 
 /// Classifies a failed connect from its errno and, when the kernel queued
 /// one, the ICMP error behind it.
-fn from_errno(addr: SocketAddr, e: &std::io::Error, icmp: Option<Icmp>, local: Option<SocketAddr>) -> TcpAttempt {
+fn from_errno(
+    addr: SocketAddr,
+    e: &std::io::Error,
+    icmp: Option<Icmp>,
+    local: Option<SocketAddr>,
+) -> TcpAttempt {
     let errno = e.raw_os_error().unwrap_or(0);
     let (state, reason, detail) = if let Some(i) = icmp {
         let (reason, what) = icmp_reason(i);
@@ -185,18 +232,36 @@ fn from_errno(addr: SocketAddr, e: &std::io::Error, icmp: Option<Icmp>, local: O
         (PortState::Filtered, reason, format!("ICMP {what}{from}"))
     } else {
         match errno {
-            libc::ECONNREFUSED => (PortState::Closed, "conn-refused", "connection refused (RST)".to_owned()),
-            libc::ETIMEDOUT => (PortState::Filtered, "no-response", "no answer to SYN".to_owned()),
-            libc::EHOSTUNREACH => (PortState::Filtered, "host-unreach", "no route to host".to_owned()),
-            libc::ENETUNREACH => (PortState::Filtered, "net-unreach", "network unreachable".to_owned()),
+            libc::ECONNREFUSED => (
+                PortState::Closed,
+                "conn-refused",
+                "connection refused (RST)".to_owned(),
+            ),
+            libc::ETIMEDOUT => (
+                PortState::Filtered,
+                "no-response",
+                "no answer to SYN".to_owned(),
+            ),
+            libc::EHOSTUNREACH => (
+                PortState::Filtered,
+                "host-unreach",
+                "no route to host".to_owned(),
+            ),
+            libc::ENETUNREACH => (
+                PortState::Filtered,
+                "net-unreach",
+                "network unreachable".to_owned(),
+            ),
             libc::EPERM | libc::EACCES => (
                 PortState::Filtered,
                 "local-firewall",
                 "this host's own firewall refused the connection".to_owned(),
             ),
-            libc::EMFILE | libc::ENFILE | libc::EADDRNOTAVAIL | libc::ENOBUFS | libc::ENOMEM => {
-                (PortState::Error, "local-resource", format!("out of local resources: {e}"))
-            }
+            libc::EMFILE | libc::ENFILE | libc::EADDRNOTAVAIL | libc::ENOBUFS | libc::ENOMEM => (
+                PortState::Error,
+                "local-resource",
+                format!("out of local resources: {e}"),
+            ),
             _ => (PortState::Error, "connect-error", e.to_string()),
         }
     };
@@ -289,7 +354,9 @@ mod errqueue {
             let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
             let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
             // SAFETY: buffer and length describe `ss`.
-            let rc = unsafe { libc::getsockname(self.fd.as_raw_fd(), (&raw mut ss).cast(), &raw mut len) };
+            let rc = unsafe {
+                libc::getsockname(self.fd.as_raw_fd(), (&raw mut ss).cast(), &raw mut len)
+            };
             if rc != 0 {
                 return None;
             }
@@ -312,7 +379,13 @@ mod errqueue {
             msg.msg_control = control.as_mut_ptr().cast();
             msg.msg_controllen = std::mem::size_of_val(&control) as _;
             // SAFETY: every pointer in `msg` refers to live local buffers of the stated sizes.
-            let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &raw mut msg, libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) };
+            let n = unsafe {
+                libc::recvmsg(
+                    self.fd.as_raw_fd(),
+                    &raw mut msg,
+                    libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
+                )
+            };
             if n < 0 {
                 return None;
             }
@@ -321,7 +394,8 @@ mod errqueue {
                 let mut c = libc::CMSG_FIRSTHDR(&raw const msg);
                 while !c.is_null() {
                     let (lvl, ty) = ((*c).cmsg_level, (*c).cmsg_type);
-                    let ours = (lvl == libc::SOL_IP && ty == libc::IP_RECVERR) || (lvl == libc::SOL_IPV6 && ty == libc::IPV6_RECVERR);
+                    let ours = (lvl == libc::SOL_IP && ty == libc::IP_RECVERR)
+                        || (lvl == libc::SOL_IPV6 && ty == libc::IPV6_RECVERR);
                     if ours {
                         let p = libc::CMSG_DATA(c);
                         let ee: libc::sock_extended_err = std::ptr::read_unaligned(p.cast());
@@ -355,7 +429,9 @@ mod errqueue {
             match i32::from(family) {
                 libc::AF_INET => {
                     let sin: libc::sockaddr_in = std::ptr::read_unaligned(p.cast());
-                    Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))))
+                    Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                        sin.sin_addr.s_addr,
+                    ))))
                 }
                 libc::AF_INET6 => {
                     let sin6: libc::sockaddr_in6 = std::ptr::read_unaligned(p.cast());
@@ -370,7 +446,9 @@ mod errqueue {
         match i32::from(ss.ss_family) {
             libc::AF_INET => {
                 // SAFETY: the family says this storage holds a sockaddr_in.
-                let sin: libc::sockaddr_in = unsafe { std::ptr::read_unaligned((ss as *const libc::sockaddr_storage).cast()) };
+                let sin: libc::sockaddr_in = unsafe {
+                    std::ptr::read_unaligned((ss as *const libc::sockaddr_storage).cast())
+                };
                 Some(SocketAddr::new(
                     IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))),
                     u16::from_be(sin.sin_port),
@@ -378,8 +456,13 @@ mod errqueue {
             }
             libc::AF_INET6 => {
                 // SAFETY: the family says this storage holds a sockaddr_in6.
-                let sin6: libc::sockaddr_in6 = unsafe { std::ptr::read_unaligned((ss as *const libc::sockaddr_storage).cast()) };
-                Some(SocketAddr::new(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)), u16::from_be(sin6.sin6_port)))
+                let sin6: libc::sockaddr_in6 = unsafe {
+                    std::ptr::read_unaligned((ss as *const libc::sockaddr_storage).cast())
+                };
+                Some(SocketAddr::new(
+                    IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)),
+                    u16::from_be(sin6.sin6_port),
+                ))
             }
             _ => None,
         }
@@ -413,13 +496,23 @@ mod tests {
 
     #[test]
     fn icmp_codes_map_to_nmap_reasons() {
-        let v4 = |code| Icmp { v6: false, icmp_type: 3, code, from: None };
+        let v4 = |code| Icmp {
+            v6: false,
+            icmp_type: 3,
+            code,
+            from: None,
+        };
         assert_eq!(icmp_reason(v4(13)).0, "admin-prohibited");
         assert_eq!(icmp_reason(v4(10)).0, "admin-prohibited");
         assert_eq!(icmp_reason(v4(1)).0, "host-unreach");
         assert_eq!(icmp_reason(v4(0)).0, "net-unreach");
         assert_eq!(icmp_reason(v4(3)).0, "port-unreach");
-        let v6 = |code| Icmp { v6: true, icmp_type: 1, code, from: None };
+        let v6 = |code| Icmp {
+            v6: true,
+            icmp_type: 1,
+            code,
+            from: None,
+        };
         assert_eq!(icmp_reason(v6(1)).0, "admin-prohibited");
         assert_eq!(icmp_reason(v6(4)).0, "port-unreach");
     }
@@ -438,7 +531,10 @@ mod tests {
         assert!(s.is_some());
         assert_eq!(a.local.map(|l| l.ip()), Some("127.0.0.1".parse().unwrap()));
         let (c, s) = connect(closed, Duration::from_secs(1), deadline, 0).await;
-        assert_eq!((c.state, c.reason, c.label().as_str()), (PortState::Closed, "conn-refused", "closed (conn-refused)"));
+        assert_eq!(
+            (c.state, c.reason, c.label().as_str()),
+            (PortState::Closed, "conn-refused", "closed (conn-refused)")
+        );
         assert!(s.is_none());
     }
 }

@@ -18,7 +18,9 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::path::Path;
@@ -42,9 +44,11 @@ impl TrustStore {
     pub fn load(cfg: &ProbeConfig) -> Result<TrustStore, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut store = RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        let (system_added, _) = store.add_parsable_certificates(native.certs);
-        let mut parts = vec![format!("system store ({system_added} certificates)")];
+        let (system_certs, origin) = system_roots();
+        let (system_added, _) = store.add_parsable_certificates(system_certs);
+        let mut parts = vec![format!(
+            "system store {origin} ({system_added} certificates)"
+        )];
         let mut public = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
@@ -52,7 +56,9 @@ impl TrustStore {
             let certs = read_pem_certs(f)?;
             let n = certs.len();
             for c in certs {
-                store.add(c).map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
+                store
+                    .add(c)
+                    .map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
             }
             parts.push(format!("--ca-file {} ({n})", f.display()));
         }
@@ -60,8 +66,12 @@ impl TrustStore {
             let certs = read_pem_certs(f)?;
             let n = certs.len();
             for c in certs {
-                store.add(c.clone()).map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
-                public.add(c).map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
+                store
+                    .add(c.clone())
+                    .map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
+                public
+                    .add(c)
+                    .map_err(|e| format!("{}: not a usable CA certificate: {e}", f.display()))?;
             }
             parts.push(format!("public CA file {} ({n})", f.display()));
         }
@@ -96,10 +106,11 @@ impl TrustStore {
         Ok(c)
     }
 
-    fn recording_config(&self) -> Result<(ClientConfig, Arc<Mutex<Option<Seen>>>), String> {
-        let inner = WebPkiServerVerifier::builder_with_provider(self.store.clone(), self.provider.clone())
-            .build()
-            .map_err(|e| format!("trust store unusable: {e}"))?;
+    fn recording_config(&self) -> Result<(ClientConfig, SeenSlot), String> {
+        let inner =
+            WebPkiServerVerifier::builder_with_provider(self.store.clone(), self.provider.clone())
+                .build()
+                .map_err(|e| format!("trust store unusable: {e}"))?;
         let seen = Arc::new(Mutex::new(None));
         let v = RecordingVerifier {
             inner,
@@ -117,17 +128,60 @@ impl TrustStore {
     }
 }
 
+/// Distribution CA bundles, one file each (reading one file is several times
+/// faster than scanning `/etc/ssl/certs`, which holds the same roots again).
+const BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The OS roots and where they came from: `SSL_CERT_FILE`/`SSL_CERT_DIR`
+/// when set (rustls-native-certs honours them), else the distribution bundle,
+/// else whatever rustls-native-certs finds.
+fn system_roots() -> (Vec<CertificateDer<'static>>, String) {
+    let overridden =
+        std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
+    if !overridden {
+        for b in BUNDLES {
+            if let Ok(bytes) = std::fs::read(b) {
+                let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+                    .filter_map(Result::ok)
+                    .collect();
+                if !certs.is_empty() {
+                    return (certs, (*b).to_owned());
+                }
+            }
+        }
+    }
+    let native = rustls_native_certs::load_native_certs();
+    let origin = if overridden {
+        "(SSL_CERT_FILE/SSL_CERT_DIR)"
+    } else {
+        "(native)"
+    };
+    (native.certs, origin.to_owned())
+}
+
 /// Reads every certificate in a PEM file; none is an error.
 pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read CA file: {}", path.display(), e.kind()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("{}: cannot read CA file: {}", path.display(), e.kind()))?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: invalid PEM: {e}", path.display()))?;
     if certs.is_empty() {
-        return Err(format!("{}: no `BEGIN CERTIFICATE` block found", path.display()));
+        return Err(format!(
+            "{}: no `BEGIN CERTIFICATE` block found",
+            path.display()
+        ));
     }
     Ok(certs)
 }
+
+/// Where the verifier leaves what it saw.
+type SeenSlot = Arc<Mutex<Option<Seen>>>;
 
 /// What the verifier saw during one handshake.
 #[derive(Debug, Clone)]
@@ -142,7 +196,7 @@ struct RecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     public: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
-    seen: Arc<Mutex<Option<Seen>>>,
+    seen: SeenSlot,
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -174,7 +228,11 @@ impl ServerCertVerifier for RecordingVerifier {
             .map(|c| c.clone().into_owned())
             .collect();
         if let Ok(mut s) = self.seen.lock() {
-            *s = Some(Seen { chain, store, public });
+            *s = Some(Seen {
+                chain,
+                store,
+                public,
+            });
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -213,7 +271,9 @@ fn within_validity(ee: &CertificateDer<'_>, now: UnixTime) -> UnixTime {
     if nb <= n && n <= na {
         now
     } else {
-        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(nb / 2 + na / 2).unwrap_or(0)))
+        UnixTime::since_unix_epoch(Duration::from_secs(
+            u64::try_from(nb / 2 + na / 2).unwrap_or(0),
+        ))
     }
 }
 
@@ -245,7 +305,9 @@ impl CertInfo {
                             .general_names
                             .iter()
                             .filter_map(|g| match g {
-                                x509_parser::extensions::GeneralName::DNSName(d) => Some((*d).to_owned()),
+                                x509_parser::extensions::GeneralName::DNSName(d) => {
+                                    Some((*d).to_owned())
+                                }
                                 x509_parser::extensions::GeneralName::IPAddress(b) => ip_text(b),
                                 _ => None,
                             })
@@ -299,7 +361,9 @@ impl CertInfo {
 fn ip_text(b: &[u8]) -> Option<String> {
     match b.len() {
         4 => Some(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
-        16 => <[u8; 16]>::try_from(b).ok().map(|a| std::net::Ipv6Addr::from(a).to_string()),
+        16 => <[u8; 16]>::try_from(b)
+            .ok()
+            .map(|a| std::net::Ipv6Addr::from(a).to_string()),
         _ => None,
     }
 }
@@ -307,7 +371,10 @@ fn ip_text(b: &[u8]) -> Option<String> {
 fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -369,9 +436,15 @@ fn judge(seen: &Seen, chain: &[CertInfo]) -> ChainVerdict {
     match &seen.store {
         Ok(()) => ChainVerdict::Trusted,
         Err(rustls::Error::InvalidCertificate(e)) => match e {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => ChainVerdict::Expired,
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => ChainVerdict::NotYetValid,
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => ChainVerdict::WrongName,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                ChainVerdict::Expired
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                ChainVerdict::NotYetValid
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                ChainVerdict::WrongName
+            }
             other => ChainVerdict::Untrusted(format!("{other:?}")),
         },
         Err(other) => ChainVerdict::Untrusted(other.to_string()),
@@ -396,7 +469,10 @@ pub struct TlsSession {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TlsResult {
     /// The stage did not run; the reason says why (`tcp-failed`, `not-probed`).
-    NotRun { reason: &'static str, message: String },
+    NotRun {
+        reason: &'static str,
+        message: String,
+    },
     Done(TlsSession),
     /// The handshake did not complete.
     Failed {
@@ -421,7 +497,13 @@ impl TlsResult {
                 "chain": s.chain.iter().map(CertInfo::to_json).collect::<Vec<_>>(),
                 "elapsed_ms": round_ms(s.elapsed_ms),
             }),
-            TlsResult::Failed { peer, reason, detail, chain, elapsed_ms } => json!({
+            TlsResult::Failed {
+                peer,
+                reason,
+                detail,
+                chain,
+                elapsed_ms,
+            } => json!({
                 "peer": peer, "error": reason, "detail": detail,
                 "chain": chain.iter().map(CertInfo::to_json).collect::<Vec<_>>(),
                 "elapsed_ms": round_ms(*elapsed_ms),
@@ -431,7 +513,14 @@ impl TlsResult {
 }
 
 /// Runs one handshake over `io` for `sni`, within `until`.
-pub async fn handshake<IO>(io: IO, sni: &str, peer: String, trust: &TrustStore, until: Instant, until_is_run_deadline: bool) -> TlsResult
+pub async fn handshake<IO>(
+    io: IO,
+    sni: &str,
+    peer: String,
+    trust: &TrustStore,
+    until: Instant,
+    until_is_run_deadline: bool,
+) -> TlsResult
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
@@ -449,22 +538,46 @@ where
     };
     let name = match ServerName::try_from(sni.to_owned()) {
         Ok(n) => n,
-        Err(e) => return failed("handshake-failed", format!("`{sni}` is not a valid TLS server name: {e}"), Vec::new()),
+        Err(e) => {
+            return failed(
+                "handshake-failed",
+                format!("`{sni}` is not a valid TLS server name: {e}"),
+                Vec::new(),
+            );
+        }
     };
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let res = tokio::time::timeout_at(until.into(), connector.connect(name, io)).await;
     let seen = seen.lock().ok().and_then(|s| s.clone());
-    let chain: Vec<CertInfo> = seen.as_ref().map(|s| s.chain.iter().map(CertInfo::parse).collect()).unwrap_or_default();
+    let chain: Vec<CertInfo> = seen
+        .as_ref()
+        .map(|s| s.chain.iter().map(CertInfo::parse).collect())
+        .unwrap_or_default();
     match res {
-        Err(_) if until_is_run_deadline => failed("run-deadline", "the run deadline passed during the TLS handshake".into(), chain),
-        Err(_) => failed("tls-timeout", "no TLS handshake within the timeout".into(), chain),
+        Err(_) if until_is_run_deadline => failed(
+            "run-deadline",
+            "the run deadline passed during the TLS handshake".into(),
+            chain,
+        ),
+        Err(_) => failed(
+            "tls-timeout",
+            "no TLS handshake within the timeout".into(),
+            chain,
+        ),
         Ok(Err(e)) => {
-            let reason = if is_version_refusal(&e) { "tls-version-too-old" } else { "handshake-failed" };
+            let reason = if is_version_refusal(&e) {
+                "tls-version-too-old"
+            } else {
+                "handshake-failed"
+            };
             failed(reason, e.to_string(), chain)
         }
         Ok(Ok(mut stream)) => {
             let (_, conn) = stream.get_ref();
-            let version = conn.protocol_version().map(version_name).unwrap_or_default();
+            let version = conn
+                .protocol_version()
+                .map(version_name)
+                .unwrap_or_default();
             let cipher = conn
                 .negotiated_cipher_suite()
                 .map(|s| format!("{:?}", s.suite()))
@@ -496,8 +609,12 @@ fn is_version_refusal(e: &std::io::Error) -> bool {
     matches!(
         inner,
         rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion)
-            | rustls::Error::PeerIncompatible(rustls::PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig)
-            | rustls::Error::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13)
+            | rustls::Error::PeerIncompatible(
+                rustls::PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+            )
+            | rustls::Error::PeerIncompatible(
+                rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+            )
     )
 }
 

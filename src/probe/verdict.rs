@@ -102,11 +102,17 @@ pub fn net002(r: &EndpointReport) -> Outcome {
 }
 
 fn direct(r: &EndpointReport, attempts: &[TcpAttempt]) -> Outcome {
-    let open = attempts.iter().filter(|a| a.state == PortState::Open).count();
+    let open = attempts
+        .iter()
+        .filter(|a| a.state == PortState::Open)
+        .count();
     let ev = attempts_json(attempts);
     let h = host(r);
     if attempts.is_empty() {
-        return Outcome::error("no-addresses", format!("no address was available to connect to {h}"));
+        return Outcome::error(
+            "no-addresses",
+            format!("no address was available to connect to {h}"),
+        );
     }
     if open == attempts.len() {
         let addrs: Vec<String> = attempts.iter().map(|a| a.address.to_string()).collect();
@@ -125,7 +131,10 @@ fn direct(r: &EndpointReport, attempts: &[TcpAttempt]) -> Outcome {
     let o = if attempts.iter().all(|a| a.state == PortState::Error) {
         Outcome::error(first.reason, msg)
     } else {
-        let decisive = attempts.iter().find(|a| a.state != PortState::Error).unwrap_or(first);
+        let decisive = attempts
+            .iter()
+            .find(|a| a.state != PortState::Error)
+            .unwrap_or(first);
         let hint = match decisive.reason {
             "conn-refused" => " (nothing listens there, or a firewall answers with RST)",
             "no-response" => " (a firewall drops the SYN silently)",
@@ -141,46 +150,78 @@ fn direct(r: &EndpointReport, attempts: &[TcpAttempt]) -> Outcome {
 fn via_proxy(r: &EndpointReport, leg: &ProxyLeg) -> Outcome {
     let h = host(r);
     let p = &leg.proxy;
-    let mut ev = json!({"proxy": p, "connect": leg.authority, "proxy_tcp": attempts_json(&leg.attempts)});
+    let mut ev =
+        json!({"proxy": p, "connect": leg.authority, "proxy_tcp": attempts_json(&leg.attempts)});
     if let Some(l) = &leg.dns {
         ev["proxy_dns"] = l.to_json();
     }
     let o = match &leg.tunnel {
         None if leg.attempts.is_empty() => {
-            let why = leg.dns.as_ref().and_then(Lookup::failure).map(|(_, m)| m).unwrap_or_else(|| "no address".into());
-            Outcome::fail("proxy-unresolved", format!("the proxy {p} does not resolve: {why}"))
+            let why = leg
+                .dns
+                .as_ref()
+                .and_then(Lookup::failure)
+                .map(|(_, m)| m)
+                .unwrap_or_else(|| "no address".into());
+            Outcome::fail(
+                "proxy-unresolved",
+                format!("the proxy {p} does not resolve: {why}"),
+            )
         }
         None => Outcome::fail(
             "proxy-unreachable",
             format!("the proxy {p} is not reachable: {}", summary(&leg.attempts)),
         ),
-        Some(Tunnel::Established { status }) => {
-            Outcome::pass(format!("the proxy {p} accepted CONNECT {} ({status})", leg.authority))
-        }
+        Some(Tunnel::Established { status }) => Outcome::pass(format!(
+            "the proxy {p} accepted CONNECT {} ({status})",
+            leg.authority
+        )),
         // 407 is the standard answer; some proxies (tinyproxy) send 401 for
         // wrong credentials.
-        Some(Tunnel::Refused { status: status @ (401 | 407), .. }) => {
+        Some(Tunnel::Refused {
+            status: status @ (401 | 407),
+            ..
+        }) => {
             let what = if leg.has_credentials {
                 "rejected the credentials in the proxy URL"
             } else {
                 "requires credentials; put them in the proxy URL (http://user:password@host:port)"
             };
-            Outcome::fail("proxy-auth-required", format!("the proxy {p} answered CONNECT {h} with {status}: it {what}"))
+            Outcome::fail(
+                "proxy-auth-required",
+                format!("the proxy {p} answered CONNECT {h} with {status}: it {what}"),
+            )
         }
-        Some(Tunnel::Refused { status: 403, phrase, .. }) => Outcome::fail(
+        Some(Tunnel::Refused {
+            status: 403,
+            phrase,
+            ..
+        }) => Outcome::fail(
             "proxy-denied",
-            format!("the proxy {p} denies CONNECT {h} (403 {phrase}): its policy must allow this host and port"),
+            format!(
+                "the proxy {p} denies CONNECT {h} (403 {phrase}): its policy must allow this host and port"
+            ),
         ),
         Some(Tunnel::Refused { status, phrase, .. }) if *status >= 500 => Outcome::fail(
             "proxy-upstream-failed",
             format!("the proxy {p} could not reach {h} ({status} {phrase})"),
         ),
-        Some(Tunnel::Refused { status, phrase, .. }) => {
-            Outcome::fail("proxy-error", format!("the proxy {p} refused CONNECT {h} ({status} {phrase})"))
-        }
-        Some(Tunnel::Timeout) => Outcome::fail("proxy-timeout", format!("the proxy {p} did not answer CONNECT {h} in time")),
-        Some(Tunnel::BadResponse(m)) => Outcome::fail("proxy-protocol-error", format!("the proxy {p} did not answer CONNECT like an HTTP proxy: {m}")),
-        Some(Tunnel::Io(m)) => Outcome::fail("proxy-error", format!("talking to the proxy {p} failed: {m}")),
+        Some(Tunnel::Refused { status, phrase, .. }) => Outcome::fail(
+            "proxy-error",
+            format!("the proxy {p} refused CONNECT {h} ({status} {phrase})"),
+        ),
+        Some(Tunnel::Timeout) => Outcome::fail(
+            "proxy-timeout",
+            format!("the proxy {p} did not answer CONNECT {h} in time"),
+        ),
+        Some(Tunnel::BadResponse(m)) => Outcome::fail(
+            "proxy-protocol-error",
+            format!("the proxy {p} did not answer CONNECT like an HTTP proxy: {m}"),
+        ),
+        Some(Tunnel::Io(m)) => Outcome::fail(
+            "proxy-error",
+            format!("talking to the proxy {p} failed: {m}"),
+        ),
     };
     if let Some(Tunnel::Refused { status, agent, .. }) = &leg.tunnel {
         ev["status"] = json!(status);
@@ -205,7 +246,10 @@ pub fn net003(r: &EndpointReport) -> Outcome {
             let msg = format!("the TLS handshake with {h} failed: {detail}");
             match *reason {
                 "trust-store-error" | "run-deadline" => Outcome::error(reason, msg),
-                "tls-timeout" => Outcome::fail("tls-timeout", format!("{h} accepted TCP but completed no TLS handshake in time")),
+                "tls-timeout" => Outcome::fail(
+                    "tls-timeout",
+                    format!("{h} accepted TCP but completed no TLS handshake in time"),
+                ),
                 _ => Outcome::fail("handshake-failed", msg),
             }
         }
@@ -223,7 +267,10 @@ fn chain(r: &EndpointReport, s: &TlsSession) -> Outcome {
             "{h} presents a certificate issued by `{issuer}` that verifies for {} against the {}",
             r.endpoint.host, r.trust_store
         )),
-        ChainVerdict::Interception { issuer, trusted_by_store } => {
+        ChainVerdict::Interception {
+            issuer,
+            trusted_by_store,
+        } => {
             let trust = if *trusted_by_store {
                 "the trust store in use accepts it, but agent desktops and services that do not carry this CA will fail"
             } else {
@@ -240,22 +287,34 @@ fn chain(r: &EndpointReport, s: &TlsSession) -> Outcome {
         }
         ChainVerdict::Expired => Outcome::fail(
             "expired",
-            format!("the certificate {h} presents expired on {}", leaf.map(|c| c.not_after.as_str()).unwrap_or("?")),
+            format!(
+                "the certificate {h} presents expired on {}",
+                leaf.map(|c| c.not_after.as_str()).unwrap_or("?")
+            ),
         ),
         ChainVerdict::NotYetValid => Outcome::fail(
             "not-yet-valid",
-            format!("the certificate {h} presents is not valid before {} (or this host's clock is wrong)", leaf.map(|c| c.not_before.as_str()).unwrap_or("?")),
+            format!(
+                "the certificate {h} presents is not valid before {} (or this host's clock is wrong)",
+                leaf.map(|c| c.not_before.as_str()).unwrap_or("?")
+            ),
         ),
         ChainVerdict::WrongName => {
             let names = leaf.map(|c| c.dns_names.join(", ")).unwrap_or_default();
             Outcome::fail(
                 "wrong-name",
-                format!("the certificate {h} presents is for [{names}], not {}", r.endpoint.host),
+                format!(
+                    "the certificate {h} presents is for [{names}], not {}",
+                    r.endpoint.host
+                ),
             )
         }
         ChainVerdict::Untrusted(d) => Outcome::fail(
             "untrusted",
-            format!("the chain {h} presents (issued by `{issuer}`) does not verify against the {}: {d}", r.trust_store),
+            format!(
+                "the chain {h} presents (issued by `{issuer}`) does not verify against the {}: {d}",
+                r.trust_store
+            ),
         ),
     }
 }
@@ -265,15 +324,31 @@ pub fn net004(r: &EndpointReport, min_days: i64) -> Outcome {
     let h = host(r);
     let o = match &r.tls {
         TlsResult::NotRun { reason, message } => not_run(reason, message),
-        TlsResult::Failed { reason: "tls-version-too-old", detail, .. } => Outcome::fail(
+        TlsResult::Failed {
+            reason: "tls-version-too-old",
+            detail,
+            ..
+        } => Outcome::fail(
             "tls-version-too-old",
             format!("{h} refused TLS 1.2 and 1.3 ({detail})"),
         ),
-        TlsResult::Failed { reason: "run-deadline", .. } => Outcome::error("run-deadline", "the run deadline passed during the TLS handshake"),
-        TlsResult::Failed { .. } => Outcome::skip("tls-failed", format!("no TLS session with {h} (see NET003)")),
+        TlsResult::Failed {
+            reason: "run-deadline",
+            ..
+        } => Outcome::error(
+            "run-deadline",
+            "the run deadline passed during the TLS handshake",
+        ),
+        TlsResult::Failed { .. } => Outcome::skip(
+            "tls-failed",
+            format!("no TLS session with {h} (see NET003)"),
+        ),
         TlsResult::Done(s) if s.verdict != ChainVerdict::Trusted => Outcome::skip(
             "tls-untrusted",
-            format!("the chain {h} presents is not the endpoint's trusted chain (NET003: {}), so its dates are not judged", s.verdict.as_str()),
+            format!(
+                "the chain {h} presents is not the endpoint's trusted chain (NET003: {}), so its dates are not judged",
+                s.verdict.as_str()
+            ),
         ),
         TlsResult::Done(s) => expiry(r, s, min_days),
     };
@@ -283,7 +358,10 @@ pub fn net004(r: &EndpointReport, min_days: i64) -> Outcome {
 fn expiry(r: &EndpointReport, s: &TlsSession, min_days: i64) -> Outcome {
     let h = host(r);
     if !version_at_least_1_2(&s.version) {
-        return Outcome::fail("tls-version-too-old", format!("{h} negotiated {}, older than TLS 1.2", s.version));
+        return Outcome::fail(
+            "tls-version-too-old",
+            format!("{h} negotiated {}, older than TLS 1.2", s.version),
+        );
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     // The presented certificate that expires first decides (an expiring
@@ -292,13 +370,26 @@ fn expiry(r: &EndpointReport, s: &TlsSession, min_days: i64) -> Outcome {
         return Outcome::error("no-certificate", format!("{h} presented no certificate"));
     };
     let days = first.days_left(now);
-    let which = if std::ptr::eq(first, &s.chain[0]) { "certificate" } else { "intermediate certificate" };
+    let which = if std::ptr::eq(first, &s.chain[0]) {
+        "certificate"
+    } else {
+        "intermediate certificate"
+    };
     let o = if days < 0 {
-        Outcome::fail("expired", format!("the {which} `{}` of {h} expired on {}", first.subject, first.not_after))
+        Outcome::fail(
+            "expired",
+            format!(
+                "the {which} `{}` of {h} expired on {}",
+                first.subject, first.not_after
+            ),
+        )
     } else if days < min_days {
         Outcome::fail(
             "expiring-soon",
-            format!("the {which} `{}` of {h} expires in {days} days ({}), within the {min_days}-day threshold", first.subject, first.not_after),
+            format!(
+                "the {which} `{}` of {h} expires in {days} days ({}), within the {min_days}-day threshold",
+                first.subject, first.not_after
+            ),
         )
     } else {
         Outcome::pass(format!(
@@ -306,10 +397,14 @@ fn expiry(r: &EndpointReport, s: &TlsSession, min_days: i64) -> Outcome {
             s.version, s.cipher, first.not_after
         ))
     };
-    o.with("days_left", days).with("tls_version", s.version.as_str()).with("cipher", s.cipher.as_str())
+    o.with("days_left", days)
+        .with("tls_version", s.version.as_str())
+        .with("cipher", s.cipher.as_str())
 }
 
-/// How one answer judges for its call: `Ok(())` genuine, `Err(outcome)` a finding.
+/// How one answer judges for its call: `Ok(message)` genuine, `Err(outcome)` a finding.
+// Both arms are values to report, never propagated with `?`.
+#[allow(clippy::result_large_err)]
 fn judge(x: &HttpExchange) -> Result<String, Outcome> {
     let what = match x.call {
         Call::Token => "the OAuth token endpoint",
@@ -327,43 +422,73 @@ fn judge(x: &HttpExchange) -> Result<String, Outcome> {
         }
     };
     let st = resp.status;
-    let title = resp.title.as_deref().map(|t| format!(" titled `{t}`")).unwrap_or_default();
+    let title = resp
+        .title
+        .as_deref()
+        .map(|t| format!(" titled `{t}`"))
+        .unwrap_or_default();
     if st == 407 {
         return Err(Outcome::fail(
             "proxy-auth-required",
-            format!("{} {url} was answered 407 by a proxy demanding credentials, not by {what}", x.method),
+            format!(
+                "{} {url} was answered 407 by a proxy demanding credentials, not by {what}",
+                x.method
+            ),
         ));
     }
     if (300..400).contains(&st) {
         let to = resp.location.as_deref().unwrap_or("(no Location)");
         return Err(Outcome::fail(
             "redirected",
-            format!("{} {url} was redirected ({st}) to {to}: a captive portal or proxy login page is in the path, not {what}", x.method),
+            format!(
+                "{} {url} was redirected ({st}) to {to}: a captive portal or proxy login page is in the path, not {what}",
+                x.method
+            ),
         ));
     }
     if resp.is_html() && (400..500).contains(&st) {
         return Err(Outcome::fail(
             "proxy-block-page",
-            format!("{} {url} was answered {st} with an HTML page{title}: a proxy block page, not {what}", x.method),
+            format!(
+                "{} {url} was answered {st} with an HTML page{title}: a proxy block page, not {what}",
+                x.method
+            ),
         ));
     }
     match x.call {
         Call::Token => match (st, &resp.oauth_error) {
-            (400..=499, Some(e)) => Ok(format!("POST {url} answered {st} with OAuth error `{e}`, as a token endpoint does")),
+            (400..=499, Some(e)) => Ok(format!(
+                "POST {url} answered {st} with OAuth error `{e}`, as a token endpoint does"
+            )),
             (200..=299, _) => Err(Outcome::fail(
                 "unexpected-success",
-                format!("POST {url} without credentials answered {st}: this is not how {what} behaves"),
+                format!(
+                    "POST {url} without credentials answered {st}: this is not how {what} behaves"
+                ),
             )),
-            (500..=599, _) => Err(Outcome::fail("server-error", format!("POST {url} answered {st}{title}"))),
+            (500..=599, _) => Err(Outcome::fail(
+                "server-error",
+                format!("POST {url} answered {st}{title}"),
+            )),
             _ => Err(Outcome::fail(
                 "not-oauth-endpoint",
-                format!("POST {url} answered {st}{title} without an OAuth `error` field: not {what}"),
+                format!(
+                    "POST {url} answered {st}{title} without an OAuth `error` field: not {what}"
+                ),
             )),
         },
         Call::OrgMe => match st {
-            401 if !resp.is_html() => Ok(format!("GET {url} answered 401 without a token, as the Platform API does")),
-            404 => Err(Outcome::fail("not-platform-api", format!("GET {url} answered 404: the base service URL does not lead to {what}"))),
-            500..=599 => Err(Outcome::fail("server-error", format!("GET {url} answered {st}{title}"))),
+            401 if !resp.is_html() => Ok(format!(
+                "GET {url} answered 401 without a token, as the Platform API does"
+            )),
+            404 => Err(Outcome::fail(
+                "not-platform-api",
+                format!("GET {url} answered 404: the base service URL does not lead to {what}"),
+            )),
+            500..=599 => Err(Outcome::fail(
+                "server-error",
+                format!("GET {url} answered {st}{title}"),
+            )),
             _ => Err(Outcome::fail(
                 "unexpected-status",
                 format!("GET {url} without a token answered {st}{title}, not 401: not {what}"),
@@ -384,7 +509,9 @@ fn combine(mut outs: Vec<Outcome>) -> Outcome {
     outs.sort_by_key(|o| std::cmp::Reverse(rank(o.status)));
     let mut first = outs.remove(0);
     if first.status == Status::Pass && !outs.is_empty() {
-        let all: Vec<String> = std::iter::once(first.message.clone()).chain(outs.iter().map(|o| o.message.clone())).collect();
+        let all: Vec<String> = std::iter::once(first.message.clone())
+            .chain(outs.iter().map(|o| o.message.clone()))
+            .collect();
         first.message = all.join("; ");
     }
     first
@@ -397,7 +524,10 @@ fn http_rule(r: &EndpointReport, call: Call, urls: &[String]) -> Outcome {
             Call::OrgMe => "API URL (base_service_url)",
         };
         return finish(
-            Outcome::skip("not-applicable", format!("no {what} is served from {}", host(r))),
+            Outcome::skip(
+                "not-applicable",
+                format!("no {what} is served from {}", host(r)),
+            ),
             r,
         );
     }
@@ -446,7 +576,10 @@ pub fn net006(r: &EndpointReport) -> Outcome {
 pub fn net007(r: &EndpointReport, max_skew_secs: i64) -> Outcome {
     if r.endpoint.token_urls.is_empty() && r.endpoint.api_urls.is_empty() {
         return finish(
-            Outcome::skip("not-applicable", format!("no token or API URL is served from {}", host(r))),
+            Outcome::skip(
+                "not-applicable",
+                format!("no token or API URL is served from {}", host(r)),
+            ),
             r,
         );
     }
@@ -460,7 +593,10 @@ pub fn net007(r: &EndpointReport, max_skew_secs: i64) -> Outcome {
             match genuine {
                 None => Outcome::skip(
                     "no-genuine-response",
-                    format!("no answer came from {} itself (see NET005/NET006), so there is no server clock to compare", host(r)),
+                    format!(
+                        "no answer came from {} itself (see NET005/NET006), so there is no server clock to compare",
+                        host(r)
+                    ),
                 ),
                 Some((x, resp)) => skew(x, resp, max_skew_secs),
             }
@@ -471,10 +607,19 @@ pub fn net007(r: &EndpointReport, max_skew_secs: i64) -> Outcome {
 
 fn skew(x: &HttpExchange, resp: &HttpResponse, max: i64) -> Outcome {
     let Some(date) = &resp.date else {
-        return Outcome::error("no-date-header", format!("{} {} answered without a Date header", x.method, x.url));
+        return Outcome::error(
+            "no-date-header",
+            format!("{} {} answered without a Date header", x.method, x.url),
+        );
     };
     let Some(server) = parse_http_date(date) else {
-        return Outcome::error("bad-date-header", format!("the Date header `{date}` from {} is not an HTTP date", x.url));
+        return Outcome::error(
+            "bad-date-header",
+            format!(
+                "the Date header `{date}` from {} is not an HTTP date",
+                x.url
+            ),
+        );
     };
     let local = resp.received_unix_ms as f64 / 1000.0;
     let skew = server as f64 - local;
@@ -483,7 +628,9 @@ fn skew(x: &HttpExchange, resp: &HttpResponse, max: i64) -> Outcome {
     let shown = (skew * 10.0).round() / 10.0;
     let direction = if skew > 0.0 { "behind" } else { "ahead of" };
     let o = if skew.abs() + uncertainty <= max {
-        Outcome::pass(format!("this host's clock is within {max} s of the server's (measured {shown:+} s)"))
+        Outcome::pass(format!(
+            "this host's clock is within {max} s of the server's (measured {shown:+} s)"
+        ))
     } else if skew.abs() - uncertainty > max {
         Outcome::fail(
             "clock-skew",
@@ -495,7 +642,9 @@ fn skew(x: &HttpExchange, resp: &HttpResponse, max: i64) -> Outcome {
     } else {
         Outcome::warn(
             "clock-skew-uncertain",
-            format!("the measured skew ({shown:+} s) is within the Date header's 1 s resolution of the {max} s limit; check NTP"),
+            format!(
+                "the measured skew ({shown:+} s) is within the Date header's 1 s resolution of the {max} s limit; check NTP"
+            ),
         )
     };
     o.with("skew_secs", shown)

@@ -37,7 +37,10 @@ impl Drop for DnsServer {
 
 /// Starts the server; names are matched case-insensitively without the final dot.
 pub async fn serve(zone: &[(&str, Behaviour)]) -> DnsServer {
-    let zone: HashMap<String, Behaviour> = zone.iter().map(|(n, b)| (n.to_ascii_lowercase(), b.clone())).collect();
+    let zone: HashMap<String, Behaviour> = zone
+        .iter()
+        .map(|(n, b)| (n.to_ascii_lowercase(), b.clone()))
+        .collect();
     let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let addr = sock.local_addr().unwrap();
     let queries = Arc::new(AtomicUsize::new(0));
@@ -45,11 +48,21 @@ pub async fn serve(zone: &[(&str, Behaviour)]) -> DnsServer {
     let task = tokio::spawn(async move {
         let mut buf = vec![0u8; 4096];
         loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf).await else { return };
-            let Ok(req) = Message::from_vec(&buf[..n]) else { continue };
+            let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(req) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
             count.fetch_add(1, Ordering::SeqCst);
-            let Some(q) = req.queries.first().cloned() else { continue };
-            let name = q.name().to_string().trim_end_matches('.').to_ascii_lowercase();
+            let Some(q) = req.queries.first().cloned() else {
+                continue;
+            };
+            let name = q
+                .name()
+                .to_string()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             let mut resp = Message::response(req.metadata.id, req.metadata.op_code);
             resp.metadata.recursion_desired = req.metadata.recursion_desired;
             resp.metadata.recursion_available = true;
@@ -67,7 +80,8 @@ pub async fn serve(zone: &[(&str, Behaviour)]) -> DnsServer {
                             (IpAddr::V6(a), RecordType::AAAA) => RData::AAAA(AAAA(a)),
                             _ => continue,
                         };
-                        resp.answers.push(Record::from_rdata(q.name().clone(), 60, rdata));
+                        resp.answers
+                            .push(Record::from_rdata(q.name().clone(), 60, rdata));
                     }
                 }
             }
@@ -76,5 +90,9 @@ pub async fn serve(zone: &[(&str, Behaviour)]) -> DnsServer {
             }
         }
     });
-    DnsServer { addr, queries, task }
+    DnsServer {
+        addr,
+        queries,
+        task,
+    }
 }

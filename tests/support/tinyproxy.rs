@@ -23,7 +23,9 @@ pub fn start(dir: &Path, connect_ports: &[u16], auth: Option<(&str, &str)>) -> O
         return None;
     }
     let port = super::free_port();
-    let mut conf = format!("Port {port}\nListen 127.0.0.1\nTimeout 10\nMaxClients 64\nLogLevel Error\nDisableViaHeader Yes\n");
+    let mut conf = format!(
+        "Port {port}\nListen 127.0.0.1\nTimeout 10\nMaxClients 64\nLogLevel Error\nDisableViaHeader Yes\n"
+    );
     for p in connect_ports {
         conf.push_str(&format!("ConnectPort {p}\n"));
     }
@@ -42,7 +44,10 @@ pub fn start(dir: &Path, connect_ports: &[u16], auth: Option<(&str, &str)>) -> O
         .ok()?;
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(5), "tinyproxy did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "tinyproxy did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     Some(Tinyproxy { port, child })

@@ -35,7 +35,9 @@ impl Drop for WebServer {
 
 pub fn http_date(offset_secs: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(offset_secs);
-    let f = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
     t.format(&f).unwrap()
 }
 
@@ -59,15 +61,22 @@ pub async fn serve_tls_on(bind: &str, leaf: Leaf, mode: Mode) -> WebServer {
     let (c, r) = (connections.clone(), requests.clone());
     let task = tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             c.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             let r = r.clone();
             tokio::spawn(async move {
-                let Ok(Ok(mut tls)) = tokio::time::timeout(std::time::Duration::from_secs(5), acceptor.accept(tcp)).await else {
+                let Ok(Ok(mut tls)) =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), acceptor.accept(tcp))
+                        .await
+                else {
                     return;
                 };
-                let Some((line, _body)) = read_request(&mut tls).await else { return };
+                let Some((line, _body)) = read_request(&mut tls).await else {
+                    return;
+                };
                 r.lock().unwrap().push(line.clone());
                 let resp = respond(&line, mode);
                 let _ = tls.write_all(resp.as_bytes()).await;
@@ -75,7 +84,12 @@ pub async fn serve_tls_on(bind: &str, leaf: Leaf, mode: Mode) -> WebServer {
             });
         }
     });
-    WebServer { addr, connections, requests, task }
+    WebServer {
+        addr,
+        connections,
+        requests,
+        task,
+    }
 }
 
 /// Reads the request head and a Content-Length body; returns `METHOD /path`.
@@ -98,7 +112,11 @@ async fn read_request<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> Option<(Str
     let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
     let len = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
     let mut body = buf[head_end..].to_vec();
     while body.len() < len {
