@@ -2,6 +2,7 @@
 //! reasons for NXDOMAIN, SERVFAIL, REFUSED, silence and empty answers; every
 //! A/AAAA address reported and tried.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::Status;

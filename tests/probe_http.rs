@@ -3,6 +3,7 @@
 //! Also: endpoints derived from a real deployment are deduplicated and each
 //! probed once.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::Status;

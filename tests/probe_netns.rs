@@ -4,6 +4,7 @@
 //! under 0.7 s; retries only after timeouts; the run deadline holds.
 //! Needs root (CI runs as root); skips with a message otherwise.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::Status;

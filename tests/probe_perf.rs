@@ -2,6 +2,7 @@
 //! correctly and quickly. The nmap comparison on release builds is
 //! `benches/compare-nmap.sh`; this test keeps a debug-build bound.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::Status;

@@ -2,6 +2,7 @@
 //! job, TCP means CONNECT allowed (407 = auth required, 403 = denied), TLS and
 //! HTTP go through the tunnel; proxy credentials never leak.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::probe::{

@@ -2,6 +2,7 @@
 //! expired, wrong name, expiring soon, and an unknown CA (interception),
 //! with and without `--ca-file`.
 
+#[path = "support/probe/mod.rs"]
 mod support;
 
 use hybrid_preflight::Status;

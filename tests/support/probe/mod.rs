@@ -1,6 +1,8 @@
-//! In-process servers and fixtures for the probe tests: a DNS server on
-//! hickory-proto, a CA with rcgen, TLS/HTTP servers speaking like Genesys
-//! Cloud (or like a proxy's block page), tinyproxy, and network namespaces.
+//! Fixtures for the `probe_*` tests, loaded with
+//! `#[path = "support/probe/mod.rs"] mod support;` so they stay apart from the
+//! shared `tests/support/mod.rs`: a DNS server on hickory-proto, a CA with
+//! rcgen, TLS/HTTP servers speaking like Genesys Cloud (or like a proxy's block
+//! page), tinyproxy, and network namespaces.
 #![allow(dead_code)]
 
 pub mod dns;

@@ -2,7 +2,7 @@
 //! error JSON on the token endpoint, 401 on `v2/organizations/me`), or like
 //! what sits in the way: a proxy block page, a captive-portal redirect.
 
-use crate::support::pki::Leaf;
+use super::pki::Leaf;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
