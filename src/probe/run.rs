@@ -20,6 +20,8 @@ use tokio::sync::{OnceCell, Semaphore};
 /// Shared by every endpoint task of one run.
 struct Ctx {
     cfg: ProbeConfig,
+    /// The trust store's description before it is loaded.
+    trust_unloaded: String,
     deadline: Instant,
     dns: OnceCell<Result<Arc<Dns>, String>>,
     trust: OnceCell<Result<Arc<TrustStore>, String>>,
@@ -63,22 +65,7 @@ impl Ctx {
         match self.trust.get() {
             Some(Ok(t)) => t.description.clone(),
             Some(Err(e)) => format!("unusable: {e}"),
-            None => {
-                let mut parts = vec!["system store".to_owned()];
-                parts.extend(
-                    self.cfg
-                        .ca_files
-                        .iter()
-                        .map(|f| format!("--ca-file {}", f.display())),
-                );
-                parts.extend(
-                    self.cfg
-                        .public_ca_files
-                        .iter()
-                        .map(|f| format!("public CA file {}", f.display())),
-                );
-                parts.join(" + ")
-            }
+            None => self.trust_unloaded.clone(),
         }
     }
 
@@ -95,8 +82,20 @@ impl Ctx {
 /// Probes every endpoint once and returns one report per endpoint, in input
 /// order. Never fails: every problem is a stage result.
 pub async fn probe_all(endpoints: &[Endpoint], cfg: &ProbeConfig) -> Vec<EndpointReport> {
+    let mut parts = vec!["system store".to_owned()];
+    parts.extend(
+        cfg.ca_files
+            .iter()
+            .map(|f| format!("--ca-file {}", f.display())),
+    );
+    parts.extend(
+        cfg.public_ca_files
+            .iter()
+            .map(|f| format!("public CA file {}", f.display())),
+    );
     let ctx = Arc::new(Ctx {
         cfg: cfg.clone(),
+        trust_unloaded: parts.join(" + "),
         deadline: Instant::now() + cfg.run_deadline,
         dns: OnceCell::new(),
         trust: OnceCell::new(),

@@ -182,17 +182,18 @@ async fn attempt(
     };
     let watch = errqueue::Watch::new(&sock, addr.is_ipv6());
     let res = tokio::time::timeout_at(until.into(), sock.connect(addr)).await;
-    let local = watch.as_ref().and_then(errqueue::Watch::local_addr);
+    // The success path asks the stream; failures ask the duplicate descriptor.
+    let local = || watch.as_ref().and_then(errqueue::Watch::local_addr);
     match res {
         Ok(Ok(stream)) => {
-            let local = stream.local_addr().ok().or(local);
+            let local = stream.local_addr().ok();
             let mut a = failed(addr, PortState::Open, "open", String::new());
             a.local = local;
             (a, Some(stream))
         }
         Ok(Err(e)) => {
             let icmp = watch.as_ref().and_then(errqueue::Watch::icmp);
-            (from_errno(addr, &e, icmp, local), None)
+            (from_errno(addr, &e, icmp, local()), None)
         }
         Err(_) if until_is_run_deadline => {
             let mut a = failed(
@@ -201,7 +202,7 @@ async fn attempt(
                 "run-deadline",
                 "the run deadline passed while connecting".into(),
             );
-            a.local = local;
+            a.local = local();
             (a, None)
         }
         Err(_) => {
@@ -211,7 +212,7 @@ async fn attempt(
                 "no-response",
                 "no answer to SYN (silently dropped)".into(),
             );
-            a.local = local;
+            a.local = local();
             (a, None)
         }
     }
