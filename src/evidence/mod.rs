@@ -120,10 +120,20 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         };
         let object = pick_object(&export, &t.name.value, m.multi_tenant);
         let cloud = match &t.cloud {
-            Some(c) => Some(Arc::new(
-                CloudEvidence::load(&resolve(&c.value))
-                    .map_err(|e| referenced(e, &manifest_path, c))?,
-            )),
+            Some(c) => {
+                let dir = resolve(&c.value);
+                match clouds.get(&dir) {
+                    Some(e) => Some(Arc::clone(e)),
+                    None => {
+                        let e = Arc::new(
+                            CloudEvidence::load(&dir)
+                                .map_err(|e| referenced(e, &manifest_path, c))?,
+                        );
+                        clouds.insert(dir, Arc::clone(&e));
+                        Some(e)
+                    }
+                }
+            }
             None => None,
         };
         tenants.push(Tenant {
