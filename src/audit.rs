@@ -2,6 +2,7 @@
 
 use crate::evidence::Deployment;
 use crate::facts::crypto::TenantCrypto;
+use crate::probe::{Endpoint, EndpointReport, ProbeConfig};
 use crate::result::{AuditReport, CheckResult, Outcome, Status, Summary, ToolInfo};
 use crate::rules::builtin::Ctx;
 use crate::rules::{Rule, RulePack, Scope, eval};
@@ -12,8 +13,10 @@ use time::format_description::well_known::Rfc3339;
 /// Facts derived once per run and shared by the checks.
 #[derive(Debug, Default)]
 pub struct Derived {
-    /// Required network endpoints (`host:port`), in report order.
-    pub endpoints: Vec<String>,
+    /// Required network endpoints, deduplicated, in report order.
+    pub endpoints: Vec<Endpoint>,
+    /// One probe report per endpoint (same order); empty when offline.
+    pub probes: Vec<EndpointReport>,
     /// Certificate and key analysis per tenant (same order as the tenants);
     /// empty when no certificate rule is selected.
     pub crypto: Vec<TenantCrypto>,
@@ -67,6 +70,8 @@ pub struct AuditOptions {
     pub now: Option<OffsetDateTime>,
     /// Host name recorded in the report.
     pub host: Option<String>,
+    /// How to probe (resolver, trust, proxy, pins, timeouts, concurrency).
+    pub probe: ProbeConfig,
 }
 
 /// Whether a selector (`NET`, `CRT003`, `network`) names the rule.
@@ -95,24 +100,6 @@ pub fn unknown_selectors<'a>(pack: &RulePack, opts: &'a AuditOptions) -> Vec<&'a
         .collect()
 }
 
-/// The endpoints every tenant needs (`host:port`), deduplicated.
-fn required_endpoints(d: &Deployment) -> Vec<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for t in &d.tenants {
-        let Some(o) = t.object() else { continue };
-        for opt in ["base_auth_url", "base_service_url"] {
-            if let Some(v) = o.option("general", opt)
-                && let Ok(u) = url::Url::parse(v.text.trim())
-                && let Some(h) = u.host_str()
-            {
-                out.insert(format!("{h}:{}", u.port_or_known_default().unwrap_or(443)));
-            }
-        }
-    }
-    out.extend(d.network.extra_endpoints.iter().cloned());
-    out.into_iter().collect()
-}
-
 /// Runs every selected rule on every subject.
 pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport {
     let started = OffsetDateTime::now_utc();
@@ -121,6 +108,17 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
     let needs_crypto = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_crypto(name))
     });
+    let endpoints = crate::probe::required_endpoints(d);
+    let probing = !opts.offline
+        && selected_rules
+            .iter()
+            .any(|r| r.meta.scope == Scope::Endpoint)
+        && !endpoints.is_empty();
+    let probes = if probing {
+        probe_blocking(&endpoints, &opts.probe)
+    } else {
+        Vec::new()
+    };
     let needs_tenancy = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
     });
@@ -130,7 +128,8 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         } else {
             None
         },
-        endpoints: required_endpoints(d),
+        endpoints,
+        probes,
         crypto: if needs_crypto {
             analyse_crypto(d)
         } else {
@@ -176,7 +175,7 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
                         derived: &derived,
                         now,
                     };
-                    let subject = format!("endpoint:{ep}");
+                    let subject = ep.subject();
                     if opts.offline {
                         results.push(timed(rule, subject, || {
                             Outcome::skip("offline", "live probes are off (--offline)")
@@ -202,6 +201,19 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         summary: Summary::of(&results),
         results,
         waiver_notes: Vec::new(),
+    }
+}
+
+/// Runs the async probes to completion on a runtime of their own.
+fn probe_blocking(endpoints: &[Endpoint], cfg: &ProbeConfig) -> Vec<EndpointReport> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(crate::probe::probe_all(endpoints, cfg)),
+        // Without a runtime nothing was probed: every network rule then
+        // reports `skip` (`not-probed`), never a pass.
+        Err(_) => Vec::new(),
     }
 }
 

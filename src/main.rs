@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use hybrid_preflight::audit::{self, AuditOptions};
+use hybrid_preflight::probe::{ConnectTo, ProbeConfig, ProxySetting, ProxySource};
 use hybrid_preflight::report::{self, ReportSpec, Style, Target};
 use hybrid_preflight::rules::RulePack;
 use hybrid_preflight::{Severity, evidence};
@@ -126,6 +127,105 @@ struct NetworkArgs {
     /// Probes in flight at once.
     #[arg(long, value_name = "N", default_value_t = 256)]
     concurrency: usize,
+    /// Budget of the whole probe run in seconds; probes still pending then report `run-deadline`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    deadline: f64,
+    /// Extra attempts after a timeout (never after a definite answer).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    retries: u32,
+}
+
+impl NetworkArgs {
+    /// The probe configuration; the proxy is `--proxy`, else the manifest's
+    /// `network.proxy`, else HTTPS_PROXY/ALL_PROXY (NO_PROXY applies to all).
+    fn probe_config(&self, manifest_proxy: Option<&str>) -> Result<ProbeConfig> {
+        let secs = |v: f64, flag: &str| -> Result<std::time::Duration> {
+            if v.is_finite() && v > 0.0 && v < 86_400.0 {
+                Ok(std::time::Duration::from_secs_f64(v))
+            } else {
+                bail!("{flag} must be a positive number of seconds")
+            }
+        };
+        let no_proxy = std::env::var("NO_PROXY")
+            .or_else(|_| std::env::var("no_proxy"))
+            .unwrap_or_default();
+        let proxy = match (&self.proxy, manifest_proxy) {
+            (Some(p), _) => Some(
+                ProxySetting::parse(p, ProxySource::Flag)
+                    .map_err(|e| anyhow::anyhow!("--proxy: {e}"))?
+                    .with_no_proxy(&no_proxy),
+            ),
+            (None, Some(p)) => Some(
+                ProxySetting::parse(p, ProxySource::Manifest)
+                    .map_err(|e| anyhow::anyhow!("network.proxy: {e}"))?
+                    .with_no_proxy(&no_proxy),
+            ),
+            (None, None) => ProxySetting::from_env()
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("proxy environment variable: {e}"))?,
+        };
+        let mut connect_to = Vec::new();
+        for c in &self.connect_to {
+            connect_to
+                .push(ConnectTo::parse(c).map_err(|e| anyhow::anyhow!("--connect-to `{c}`: {e}"))?);
+        }
+        for f in &self.ca_file {
+            if !f.is_file() {
+                bail!("--ca-file {}: file not found", f.display());
+            }
+        }
+        if self.concurrency == 0 {
+            bail!("--concurrency must be at least 1");
+        }
+        Ok(ProbeConfig {
+            resolver: match &self.resolver {
+                Some(r) => Some(
+                    hybrid_preflight::probe::parse_resolver(r)
+                        .map_err(|e| anyhow::anyhow!("--resolver: {e}"))?,
+                ),
+                None => None,
+            },
+            ca_files: self.ca_file.clone(),
+            public_ca_files: Vec::new(),
+            proxy,
+            connect_to,
+            timeout: secs(self.timeout, "--timeout")?,
+            run_deadline: secs(self.deadline, "--deadline")?,
+            concurrency: self.concurrency.min(max_concurrency()),
+            per_host: self.concurrency.min(128),
+            retries: self.retries.min(5),
+            ..ProbeConfig::default()
+        })
+    }
+}
+
+/// Raises the soft open-file limit (Debian's default is 1024; every probe in
+/// flight holds up to two descriptors) and returns the concurrency it allows.
+fn max_concurrency() -> usize {
+    // SAFETY: getrlimit/setrlimit on this process with a valid struct.
+    let limit = unsafe {
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) != 0 {
+            return 256;
+        }
+        if l.rlim_cur < 65_536 && l.rlim_cur < l.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: l.rlim_max.min(65_536),
+                rlim_max: l.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                l.rlim_cur = want.rlim_cur;
+            }
+        }
+        l.rlim_cur
+    };
+    // Leave room for files, reports and the runtime.
+    usize::try_from(limit.saturating_sub(64) / 2)
+        .unwrap_or(256)
+        .max(1)
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -239,16 +339,15 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         ),
         None => None,
     };
-    if !(a.network.timeout.is_finite() && a.network.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds");
-    }
     let pack = load_pack(&a.rules)?;
-    let opts = AuditOptions {
+    a.network.probe_config(None)?; // flags are checked before anything is loaded
+    let mut opts = AuditOptions {
         offline: a.offline,
         select: a.select.clone(),
         ignore: a.ignore.clone(),
         now,
         host: a.host.clone(),
+        probe: ProbeConfig::default(),
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
     if !unknown.is_empty() {
@@ -258,6 +357,9 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         );
     }
     let deployment = evidence::load(&a.path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    opts.probe = a
+        .network
+        .probe_config(deployment.network.proxy.as_deref())?;
     let mut result = audit::run(&deployment, &pack, &opts);
     let today = now.unwrap_or_else(time::OffsetDateTime::now_utc).date();
     hybrid_preflight::waivers::apply(&mut result, &waivers, today);

@@ -6,8 +6,8 @@
 mod certs;
 pub(crate) mod config;
 mod identity;
+mod network;
 mod oauth;
-mod pending;
 pub(crate) mod roles;
 mod tenancy;
 
@@ -147,13 +147,13 @@ pub static BUILTINS: &[Builtin] = &[
     tenancy::NO_CROSS_READ,
     tenancy::UNIQUE_ORG,
     tenancy::PERM_COVERAGE,
-    pending::DNS,
-    pending::TCP,
-    pending::TLS,
-    pending::TLS_CERT,
-    pending::TOKEN,
-    pending::API,
-    pending::SKEW,
+    network::DNS,
+    network::TCP,
+    network::TLS,
+    network::TLS_CERT,
+    network::TOKEN,
+    network::API,
+    network::SKEW,
 ];
 
 /// Whether a built-in needs the per-tenant certificate analysis.

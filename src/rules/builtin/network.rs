@@ -1,0 +1,72 @@
+//! Network checks (NET001–NET007) over the probe reports of
+//! [`crate::probe`], one per required endpoint, probed once per run.
+
+use super::{Builtin, Ctx, no_params, validate_as, with_params};
+use crate::probe::{self, EndpointReport};
+use crate::result::Outcome;
+use crate::rules::model::Scope;
+use serde::Deserialize;
+use serde_json::Value;
+
+fn report<'a>(ctx: &Ctx<'a>) -> Result<&'a EndpointReport, Outcome> {
+    let i = ctx
+        .endpoint
+        .ok_or_else(|| Outcome::error("wrong-scope", "network checks need an endpoint subject"))?;
+    ctx.derived
+        .probes
+        .get(i)
+        .ok_or_else(|| Outcome::skip("not-probed", "the endpoint was not probed"))
+}
+
+macro_rules! net {
+    ($id:ident, $name:literal, $f:path) => {
+        pub const $id: Builtin = Builtin {
+            name: $name,
+            scope: Scope::Endpoint,
+            validate: no_params,
+            run: |ctx, _| report(ctx).map_or_else(|o| o, $f),
+        };
+    };
+}
+
+net!(DNS, "dns-resolves", probe::net001);
+net!(TCP, "tcp-reachable", probe::net002);
+net!(TLS, "tls-handshake", probe::net003);
+net!(TOKEN, "token-endpoint", probe::net005);
+net!(API, "api-endpoint", probe::net006);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertParams {
+    min_days: i64,
+}
+
+/// NET004: endpoint certificate not expiring, TLS ≥ 1.2.
+pub const TLS_CERT: Builtin = Builtin {
+    name: "tls-certificate",
+    scope: Scope::Endpoint,
+    validate: validate_as::<CertParams>,
+    run: |ctx, p: &Value| {
+        with_params(p, |p: CertParams| {
+            report(ctx).map_or_else(|o| o, |r| probe::net004(r, p.min_days))
+        })
+    },
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SkewParams {
+    max_skew_seconds: i64,
+}
+
+/// NET007: clock skew against the server's `Date`.
+pub const SKEW: Builtin = Builtin {
+    name: "clock-skew",
+    scope: Scope::Endpoint,
+    validate: validate_as::<SkewParams>,
+    run: |ctx, p: &Value| {
+        with_params(p, |p: SkewParams| {
+            report(ctx).map_or_else(|o| o, |r| probe::net007(r, p.max_skew_seconds))
+        })
+    },
+};
