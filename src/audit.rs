@@ -20,6 +20,8 @@ pub struct Derived {
     /// Certificate and key analysis per tenant (same order as the tenants);
     /// empty when no certificate rule is selected.
     pub crypto: Vec<TenantCrypto>,
+    /// The probes were interrupted before they finished.
+    pub interrupted: bool,
     /// The permissions index; `None` without a permissions export (or when
     /// no tenancy rule is selected).
     pub tenancy: Option<crate::facts::tenancy::TenancyAnalysis>,
@@ -72,6 +74,34 @@ pub struct AuditOptions {
     pub host: Option<String>,
     /// How to probe (resolver, trust, proxy, pins, timeouts, concurrency).
     pub probe: ProbeConfig,
+    /// Set from outside (a signal handler) to stop the probes early.
+    pub cancel: Option<Cancel>,
+}
+
+/// A cancellation flag shared with a signal handler.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    notify: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Cancel {
+    /// Stops the run: pending probes end as `error` (`interrupted`).
+    pub fn cancel(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        if !self.is_cancelled() {
+            self.notify.notified().await;
+        }
+    }
 }
 
 /// Whether a selector (`NET`, `CRT003`, `network`) names the rule.
@@ -114,10 +144,10 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
             .iter()
             .any(|r| r.meta.scope == Scope::Endpoint)
         && !endpoints.is_empty();
-    let probes = if probing {
-        probe_blocking(&endpoints, &opts.probe)
+    let (probes, interrupted) = if probing {
+        probe_blocking(&endpoints, &opts.probe, opts.cancel.as_ref())
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
     let needs_tenancy = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
@@ -130,6 +160,7 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         },
         endpoints,
         probes,
+        interrupted,
         crypto: if needs_crypto {
             analyse_crypto(d)
         } else {
@@ -200,21 +231,36 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         finished_at: rfc3339(finished),
         summary: Summary::of(&results),
         results,
+        complete: !derived.interrupted,
         waiver_notes: Vec::new(),
     }
 }
 
-/// Runs the async probes to completion on a runtime of their own.
-fn probe_blocking(endpoints: &[Endpoint], cfg: &ProbeConfig) -> Vec<EndpointReport> {
-    match tokio::runtime::Builder::new_multi_thread()
+/// Runs the async probes on a runtime of their own, until done or cancelled
+/// (then `true`: nothing of the probe run is reported as a verdict).
+fn probe_blocking(
+    endpoints: &[Endpoint],
+    cfg: &ProbeConfig,
+    cancel: Option<&Cancel>,
+) -> (Vec<EndpointReport>, bool) {
+    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt.block_on(crate::probe::probe_all(endpoints, cfg)),
+    else {
         // Without a runtime nothing was probed: every network rule then
         // reports `skip` (`not-probed`), never a pass.
-        Err(_) => Vec::new(),
-    }
+        return (Vec::new(), false);
+    };
+    rt.block_on(async {
+        let run = crate::probe::probe_all(endpoints, cfg);
+        match cancel {
+            Some(c) => tokio::select! {
+                r = run => (r, false),
+                () = c.cancelled() => (Vec::new(), true),
+            },
+            None => (run.await, false),
+        }
+    })
 }
 
 fn timed(rule: &Rule, subject: String, f: impl FnOnce() -> Outcome) -> CheckResult {

@@ -199,6 +199,51 @@ impl NetworkArgs {
     }
 }
 
+/// The signal that interrupted the run (2 = SIGINT, 15 = SIGTERM), or 0.
+static INTERRUPTED_BY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Watches SIGINT and SIGTERM: the first cancels the probes (the reports are
+/// still written, marked incomplete); a second one exits at once.
+fn interrupt_on_signals() -> hybrid_preflight::audit::Cancel {
+    let cancel = hybrid_preflight::audit::Cancel::default();
+    let handle = cancel.clone();
+    let spawned = std::thread::Builder::new().name("signals".into()).spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        rt.block_on(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+                return;
+            };
+            let mut first = true;
+            loop {
+                let sig: u8 = tokio::select! {
+                    _ = int.recv() => 2,
+                    _ = term.recv() => 15,
+                };
+                if !first {
+                    std::process::exit(128 + i32::from(sig));
+                }
+                first = false;
+                INTERRUPTED_BY.store(sig, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("hybrid-preflight: interrupted: writing the reports with the results so far (again to exit now)");
+                handle.cancel();
+            }
+        });
+    });
+    drop(spawned);
+    cancel
+}
+
+/// 130 after SIGINT, 143 after SIGTERM.
+fn interrupted_exit_code() -> Option<u8> {
+    match INTERRUPTED_BY.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        sig => Some(128 + sig),
+    }
+}
+
 /// Raises the soft open-file limit (Debian's default is 1024; every probe in
 /// flight holds up to two descriptors) and returns the concurrency it allows.
 fn max_concurrency() -> usize {
@@ -348,6 +393,7 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         now,
         host: a.host.clone(),
         probe: ProbeConfig::default(),
+        cancel: Some(interrupt_on_signals()),
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
     if !unknown.is_empty() {
@@ -367,6 +413,9 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         hybrid_preflight::drift::mark(&mut result, b);
     }
     write_reports(&result, &a.reports)?;
+    if let Some(code) = interrupted_exit_code() {
+        return Ok(code);
+    }
     if a.fail_on_new {
         return Ok(if result.has_new_findings_at(a.fail_on) {
             EXIT_FINDINGS

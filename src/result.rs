@@ -263,9 +263,17 @@ pub struct AuditReport {
     pub finished_at: String,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
+    /// `false` when the run was interrupted (SIGINT/SIGTERM) before every
+    /// probe finished: the results are those obtained so far.
+    #[serde(default = "yes")]
+    pub complete: bool,
     /// Waivers that expired or matched nothing (they are reported, not applied).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiver_notes: Vec<WaiverNote>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A waiver that did not apply, and why.

@@ -108,6 +108,7 @@ fn context(report: &AuditReport) -> Value {
         "summary": report.summary, "statuses": statuses, "by_severity": by_severity,
         "groups": groups, "skipped": brief(Status::Skip), "passed": brief(Status::Pass),
         "waiver_notes": report.waiver_notes,
+        "complete": report.complete,
         "has_baseline": report.results.iter().any(|r| r.drift.is_some()),
         "changes": crate::drift::changes(report).into_iter().map(|r| json!({
             "drift": r.drift, "rule": r.rule, "subject": r.subject, "status": r.status,

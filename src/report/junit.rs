@@ -26,6 +26,18 @@ pub fn render(report: &AuditReport) -> String {
         }
         r.add_test_suite(suite);
     }
+    if !report.complete {
+        let mut suite = TestSuite::new("run");
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        if let TestCaseStatus::NonSuccess { message, ty, .. } = &mut s {
+            *message = Some("the run was interrupted before every probe finished".into());
+            *ty = Some("interrupted".into());
+        }
+        let mut tc = TestCase::new("complete", s);
+        tc.set_classname("run.interrupted");
+        suite.add_test_case(tc);
+        r.add_test_suite(suite);
+    }
     if !report.waiver_notes.is_empty() {
         let mut suite = TestSuite::new("waivers");
         for n in &report.waiver_notes {

@@ -26,6 +26,9 @@ pub fn render(report: &AuditReport) -> String {
         s.skip,
         s.total
     );
+    if !report.complete {
+        out.push_str("> **Incomplete:** the run was interrupted before every probe finished.\n\n");
+    }
     if report.results.iter().any(|r| r.drift.is_some()) {
         let changed = crate::drift::changes(report);
         out.push_str(&format!(

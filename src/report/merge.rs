@@ -48,6 +48,7 @@ pub fn merge(reports: Vec<AuditReport>) -> AuditReport {
         .map(|r| r.finished_at.clone())
         .max()
         .unwrap_or_default();
+    let complete = reports.iter().all(|r| r.complete);
     for r in reports {
         if !deployments.contains(&r.deployment) {
             deployments.push(r.deployment.clone());
@@ -75,6 +76,7 @@ pub fn merge(reports: Vec<AuditReport>) -> AuditReport {
         finished_at: finished,
         summary: Summary::of(&results),
         results,
+        complete,
         waiver_notes: notes,
     }
 }

@@ -102,6 +102,12 @@ pub fn render(report: &AuditReport, style: Style) -> String {
             changes.push('\n');
         }
     }
+    if !report.complete {
+        changes.insert_str(
+            0,
+            "INCOMPLETE: the run was interrupted; network results are missing\n",
+        );
+    }
     format!(
         "{}: {}\n{changes}{table}{passed_line}{notes}{} checks: {} pass, {} warn, {} fail, {} error, {} skip, {} waived\n",
         report.tool.name,

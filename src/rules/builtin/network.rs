@@ -12,6 +12,12 @@ fn report<'a>(ctx: &Ctx<'a>) -> Result<&'a EndpointReport, Outcome> {
     let i = ctx
         .endpoint
         .ok_or_else(|| Outcome::error("wrong-scope", "network checks need an endpoint subject"))?;
+    if ctx.derived.interrupted {
+        return Err(Outcome::error(
+            "interrupted",
+            "the run was interrupted before the probes finished",
+        ));
+    }
     ctx.derived
         .probes
         .get(i)
