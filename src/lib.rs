@@ -23,6 +23,7 @@ pub mod drift;
 pub mod error;
 pub mod evidence;
 pub mod facts;
+pub mod firewall;
 pub mod probe;
 pub mod remediation;
 pub mod report;

@@ -30,6 +30,26 @@ enum Command {
     /// Work with JSON reports already written.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Every egress flow the deployment needs, as a firewall change request;
+    /// with --rules-export, which flows the firewall allows, misses or allows only by a stale IP.
+    FirewallRequest(Box<FirewallArgs>),
+}
+
+#[derive(Args)]
+struct FirewallArgs {
+    /// Deployment manifest, or a directory holding deployment.yaml.
+    path: PathBuf,
+    /// CSV of the firewall's current rules (columns source, destination, port, action).
+    #[arg(long, value_name = "FILE")]
+    rules_export: Option<PathBuf>,
+    /// Do not resolve the destination names (works with no network at all).
+    #[arg(long)]
+    no_resolve: bool,
+    /// Report to write: csv:PATH, markdown:PATH, json:PATH (`-` = stdout). Repeatable; default markdown:-.
+    #[arg(long = "report", value_name = "FORMAT[:PATH]")]
+    reports: Vec<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
 }
 
 #[derive(Subcommand)]
@@ -333,6 +353,7 @@ fn run(cli: Cli) -> Result<u8> {
                 EXIT_CLEAN
             })
         }
+        Command::FirewallRequest(f) => firewall_cmd(*f),
         Command::Rules(RulesCommand::List { rules }) => {
             let pack = load_pack(&rules)?;
             let mut out = String::new();
@@ -424,6 +445,66 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         });
     }
     Ok(if result.has_findings_at(a.fail_on) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn firewall_cmd(a: FirewallArgs) -> Result<u8> {
+    use hybrid_preflight::firewall;
+    let mut outputs = Vec::new();
+    for spec in if a.reports.is_empty() {
+        vec!["markdown:-".to_owned()]
+    } else {
+        a.reports.clone()
+    } {
+        let (format, path) = spec.split_once(':').unwrap_or((spec.as_str(), "-"));
+        if !matches!(format, "csv" | "markdown" | "md" | "json") {
+            bail!(
+                "unknown report format `{format}` for firewall-request (expected csv, markdown, json)"
+            );
+        }
+        outputs.push((format.to_owned(), path.to_owned()));
+    }
+    if outputs.iter().filter(|(_, p)| p == "-").count() > 1 {
+        bail!("only one --report can write to stdout");
+    }
+    let deployment = evidence::load(&a.path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rules = match &a.rules_export {
+        Some(p) => {
+            let text = evidence::text::read_text(p).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Some(firewall::parse_rules(p, &text).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
+        None => None,
+    };
+    let mut flows = firewall::flows(&deployment);
+    if !a.no_resolve {
+        let cfg = a
+            .network
+            .probe_config(deployment.network.proxy.as_deref())?;
+        firewall::resolve(&mut flows, &cfg);
+    }
+    if let Some(r) = &rules {
+        firewall::diff(&mut flows, r);
+    }
+    for (format, path) in outputs {
+        let text = match format.as_str() {
+            "csv" => firewall::render_csv(&flows),
+            "json" => serde_json::to_string_pretty(&flows)? + "\n",
+            _ => firewall::render_markdown(&deployment.name, &flows),
+        };
+        if path == "-" {
+            print(&text)?;
+        } else {
+            report::write_atomic(std::path::Path::new(&path), &text)
+                .with_context(|| format!("cannot write report {path}"))?;
+        }
+    }
+    let needs_change = flows
+        .iter()
+        .any(|f| f.status.is_some_and(|s| s.needs_change()));
+    Ok(if needs_change {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -41,6 +41,18 @@ pub struct NetworkEntry {
     pub proxy: Option<String>,
     #[serde(default)]
     pub extra_endpoints: Vec<Spanned<String>>,
+    /// On-prem hosts or host groups that need the egress (for `firewall-request`).
+    #[serde(default)]
+    pub sources: Vec<SourceEntry>,
+}
+
+/// A named group of on-prem hosts: addresses or CIDRs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    pub name: String,
+    #[serde(default)]
+    pub addresses: Vec<Spanned<String>>,
 }
 
 /// Genesys Cloud services the deployment uses.

@@ -61,6 +61,73 @@ pub struct Network {
     pub proxy: Option<String>,
     /// `host:port` entries.
     pub extra_endpoints: Vec<String>,
+    /// On-prem host groups that need the egress.
+    pub sources: Vec<Source>,
+}
+
+/// A named group of on-prem hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub name: String,
+    pub addresses: Vec<Cidr>,
+}
+
+/// An IPv4/IPv6 network (`10.1.0.0/16`; a bare address is a /32 or /128).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: std::net::IpAddr,
+    pub bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (a, b) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s.trim(), None),
+        };
+        let addr: std::net::IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let bits = match b {
+            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max)?,
+            None => max,
+        };
+        Some(Cidr { addr, bits })
+    }
+
+    /// Whether `ip` is inside this network.
+    #[must_use]
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        match (self.addr, ip) {
+            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(i)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(i) & mask
+            }
+            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(i)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(i) & mask
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether every address of `other` is inside this network.
+    #[must_use]
+    pub fn covers(&self, other: &Cidr) -> bool {
+        other.bits >= self.bits && self.contains(other.addr)
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max = if self.addr.is_ipv4() { 32 } else { 128 };
+        if self.bits == max {
+            write!(f, "{}", self.addr)
+        } else {
+            write!(f, "{}/{}", self.addr, self.bits)
+        }
+    }
 }
 
 impl Deployment {
@@ -171,6 +238,26 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         extra_endpoints.push(e.value.clone());
     }
 
+    let mut sources = Vec::new();
+    for src in &m.network.sources {
+        let mut addresses = Vec::new();
+        for a in &src.addresses {
+            addresses.push(Cidr::parse(&a.value).ok_or_else(|| {
+                yaml::at(
+                    InputError::new(
+                        &manifest_path,
+                        format!("source address `{}` is not an IP address or CIDR", a.value),
+                    ),
+                    a,
+                )
+            })?);
+        }
+        sources.push(Source {
+            name: src.name.clone(),
+            addresses,
+        });
+    }
+
     Ok(Deployment {
         manifest_path,
         name: m.name,
@@ -183,6 +270,7 @@ pub fn load(path: &Path) -> Result<Deployment, InputError> {
         network: Network {
             proxy: m.network.proxy,
             extra_endpoints,
+            sources,
         },
     })
 }
