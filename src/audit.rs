@@ -23,6 +23,9 @@ pub struct Derived {
     /// The permissions index; `None` without a permissions export (or when
     /// no tenancy rule is selected).
     pub tenancy: Option<crate::facts::tenancy::TenancyAnalysis>,
+    /// OAU006's token request per tenant (same order as the tenants);
+    /// `None` unless `--live-auth` is on.
+    pub live_auth: Option<Vec<Outcome>>,
 }
 
 /// Decodes, decrypts and matches every tenant's certificate and key, on all
@@ -72,6 +75,8 @@ pub struct AuditOptions {
     pub host: Option<String>,
     /// How to probe (resolver, trust, proxy, pins, timeouts, concurrency).
     pub probe: ProbeConfig,
+    /// Request a token with each tenant's `ewt` credentials (OAU006); off by default.
+    pub live_auth: bool,
 }
 
 /// Whether a selector (`NET`, `CRT003`, `network`) names the rule.
@@ -122,7 +127,12 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
     let needs_tenancy = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
     });
+    let needs_live_auth = selected_rules.iter().any(|r| {
+        matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_live_auth(name))
+    });
     let derived = Derived {
+        live_auth: (opts.live_auth && needs_live_auth)
+            .then(|| crate::rules::builtin::live::check_all(d, &opts.probe)),
         tenancy: if needs_tenancy {
             crate::facts::tenancy::TenancyAnalysis::of(d)
         } else {
