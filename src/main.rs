@@ -413,7 +413,9 @@ fn collect_cmd(c: CollectArgs) -> Result<u8> {
     let probe = c.network.probe_config(None)?;
     let secret = match std::env::var(SECRET_ENV) {
         Ok(s) if !s.is_empty() => secrecy::SecretString::from(s),
-        _ => bail!("set the client secret in the environment variable {SECRET_ENV} (never on the command line)"),
+        _ => bail!(
+            "set the client secret in the environment variable {SECRET_ENV} (never on the command line)"
+        ),
     };
     let opts = CollectOptions {
         base_auth_url: c.base_auth_url,

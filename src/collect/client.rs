@@ -8,11 +8,11 @@
 //! error: both are held as [`SecretString`] and scrubbed from any server text
 //! that is echoed.
 
+use crate::probe::ProbeConfig;
 use crate::probe::dns::Dns;
 use crate::probe::http::{ClientSpec, client as probe_client};
 use crate::probe::proxy::printable;
 use crate::probe::tls::TrustStore;
-use crate::probe::ProbeConfig;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -188,7 +188,9 @@ impl std::fmt::Display for ApiError {
             } => write!(
                 f,
                 "{url}: HTTP {status}{}{}",
-                code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                code.as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
                 message
                     .as_deref()
                     .map(|m| format!(": {m}"))
@@ -234,7 +236,11 @@ fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// Sends one request within `timeout` and reads at most [`MAX_BODY`] bytes.
-async fn send(req: reqwest::RequestBuilder, url: &str, timeout: Duration) -> Result<Reply, ApiError> {
+async fn send(
+    req: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+) -> Result<Reply, ApiError> {
     let transport = |detail: String| ApiError::Transport {
         url: url.to_owned(),
         detail,
@@ -308,20 +314,21 @@ pub async fn request_token(
         url: token_url.to_owned(),
         detail: format!("not a URL: {e}"),
     })?;
-    let client = http.client_for(&url).map_err(|detail| ApiError::Transport {
-        url: url.to_string(),
-        detail,
-    })?;
+    let client = http
+        .client_for(&url)
+        .map_err(|detail| ApiError::Transport {
+            url: url.to_string(),
+            detail,
+        })?;
     let basic = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(
         zeroize::Zeroizing::new(format!("{client_id}:{}", secret.expose_secret())).as_bytes(),
     ));
     let auth = zeroize::Zeroizing::new(format!("Basic {}", basic.as_str()));
-    let mut header = reqwest::header::HeaderValue::from_str(&auth).map_err(|_| {
-        ApiError::TokenMalformed {
+    let mut header =
+        reqwest::header::HeaderValue::from_str(&auth).map_err(|_| ApiError::TokenMalformed {
             status: 0,
             detail: "the client id or secret contains characters HTTP cannot carry".into(),
-        }
-    })?;
+        })?;
     header.set_sensitive(true);
     let secrets = [secret.expose_secret()];
     let reply = with_retries(url.as_str(), || {
@@ -418,12 +425,16 @@ pub struct Session<'a> {
 pub enum Got {
     Ok(Value),
     /// A 4xx/5xx with the body as sent (JSON error or `{}`).
-    Status { status: u16, body: Value },
+    Status {
+        status: u16,
+        body: Value,
+    },
 }
 
 impl<'a> Session<'a> {
     pub fn new(http: &'a Http, base: &str, token: &'a Token) -> Result<Session<'a>, String> {
-        let mut base = url::Url::parse(base.trim()).map_err(|e| format!("`{base}` is not a URL: {e}"))?;
+        let mut base =
+            url::Url::parse(base.trim()).map_err(|e| format!("`{base}` is not a URL: {e}"))?;
         if !matches!(base.scheme(), "https" | "http") {
             return Err(format!("`{base}` is not an http(s) URL"));
         }
@@ -442,7 +453,9 @@ impl<'a> Session<'a> {
 
     /// `base` + `v2/…` (`rel` is relative to the API base, e.g. `v2/oauth/clients`).
     pub fn url(&self, rel: &str) -> Result<url::Url, String> {
-        self.base.join(rel).map_err(|e| format!("bad path `{rel}`: {e}"))
+        self.base
+            .join(rel)
+            .map_err(|e| format!("bad path `{rel}`: {e}"))
     }
 
     /// `GET url` with the bearer token; 429/5xx retried.

@@ -59,9 +59,15 @@ pub enum CollectError {
     /// Bad options or an unusable trust store / URL.
     Setup(String),
     /// The token endpoint refused the client credentials.
-    AuthFailed { url: String, error: ApiError },
+    AuthFailed {
+        url: String,
+        error: ApiError,
+    },
     /// The API refused the token (401).
-    Unauthorized { call: &'static str, error: ApiError },
+    Unauthorized {
+        call: &'static str,
+        error: ApiError,
+    },
     /// The client lacks a permission (403).
     Forbidden {
         call: &'static str,
@@ -69,7 +75,10 @@ pub enum CollectError {
         error: ApiError,
     },
     /// Any other API or transport failure.
-    Api { call: &'static str, error: ApiError },
+    Api {
+        call: &'static str,
+        error: ApiError,
+    },
     Write(write::WriteError),
 }
 
@@ -78,7 +87,10 @@ impl std::fmt::Display for CollectError {
         match self {
             CollectError::Setup(s) => f.write_str(s),
             CollectError::AuthFailed { url, error } => {
-                write!(f, "authentication failed: check client id/secret and region ({url}: {error})")
+                write!(
+                    f,
+                    "authentication failed: check client id/secret and region ({url}: {error})"
+                )
             }
             CollectError::Unauthorized { call, error } => write!(
                 f,
@@ -144,7 +156,9 @@ pub fn token_url(base_auth_url: &str) -> Result<String, String> {
     let mut u = url::Url::parse(base_auth_url.trim())
         .map_err(|e| format!("--base-auth-url `{base_auth_url}` is not a URL: {e}"))?;
     if !matches!(u.scheme(), "https" | "http") {
-        return Err(format!("--base-auth-url `{base_auth_url}` is not an http(s) URL"));
+        return Err(format!(
+            "--base-auth-url `{base_auth_url}` is not an http(s) URL"
+        ));
     }
     if u.path().trim_matches('/').is_empty() {
         u.set_path("/oauth/token");
@@ -200,7 +214,13 @@ pub async fn collect_async(opts: &CollectOptions) -> Result<CollectReport, Colle
             }
             Err(CollectError::Forbidden { error, .. } | CollectError::Api { error, .. })
                 if f == CloudFile::DivisionsHome
-                    && matches!(error, ApiError::Status { status: 403 | 404, .. }) =>
+                    && matches!(
+                        error,
+                        ApiError::Status {
+                            status: 403 | 404,
+                            ..
+                        }
+                    ) =>
             {
                 warnings.push(format!(
                     "{} not written ({}): it is optional; grant `authorization:division:view` to include it",

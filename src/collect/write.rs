@@ -211,9 +211,10 @@ mod tests {
         std::fs::write(out.join("NOTES.txt"), "mine").unwrap();
         write_folder(&out, &[(CloudFile::OrganizationsMe, json!({"id": "2"}))]).unwrap();
         assert_eq!(names(&out), ["NOTES.txt", "organizations-me.json"]);
-        let v: Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("organizations-me.json")).unwrap())
-                .unwrap();
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("organizations-me.json")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(v["id"], "2");
         // No temporary or old folder is left next to it.
         assert_eq!(names(d.path()), ["tenant-a"]);

@@ -60,7 +60,10 @@ pub fn check_all(d: &Deployment, cfg: &ProbeConfig) -> Vec<Outcome> {
     let http = match Http::new(cfg) {
         Ok(h) => Arc::new(h),
         Err(e) => {
-            let o = Outcome::error("trust-store-error", format!("HTTP client setup failed: {e}"));
+            let o = Outcome::error(
+                "trust-store-error",
+                format!("HTTP client setup failed: {e}"),
+            );
             return inputs
                 .into_iter()
                 .map(|i| i.err().unwrap_or_else(|| o.clone()))
