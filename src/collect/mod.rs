@@ -190,14 +190,12 @@ pub async fn collect_async(opts: &CollectOptions) -> Result<CollectReport, Colle
     let token = client::request_token(&http, &token_url, opts.client_id.trim(), &opts.secret)
         .await
         .map_err(|error| match error {
-            ApiError::TokenRefused { .. } | ApiError::TokenMalformed { .. } => {
-                CollectError::AuthFailed {
-                    url: token_url.clone(),
-                    error,
-                }
-            }
+            ApiError::TokenRefused { .. } => CollectError::AuthFailed {
+                url: token_url.clone(),
+                error,
+            },
             error => CollectError::Api {
-                call: "POST oauth/token",
+                call: "the token request (POST base_auth_url)",
                 error,
             },
         })?;

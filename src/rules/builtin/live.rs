@@ -57,6 +57,8 @@ pub fn check_all(d: &Deployment, cfg: &ProbeConfig) -> Vec<Outcome> {
             return inputs.iter().map(|_| o.clone()).collect();
         }
     };
+    // The resolver and HTTP clients are built inside the runtime's context.
+    let guard = rt.enter();
     let http = match Http::new(cfg) {
         Ok(h) => Arc::new(h),
         Err(e) => {
@@ -70,6 +72,7 @@ pub fn check_all(d: &Deployment, cfg: &ProbeConfig) -> Vec<Outcome> {
                 .collect();
         }
     };
+    drop(guard);
     rt.block_on(async move {
         let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         let mut handles = Vec::with_capacity(inputs.len());
