@@ -25,6 +25,9 @@ pub struct Derived {
     /// The permissions index; `None` without a permissions export (or when
     /// no tenancy rule is selected).
     pub tenancy: Option<crate::facts::tenancy::TenancyAnalysis>,
+    /// OAU006's token request per tenant (same order as the tenants);
+    /// `None` unless `--live-auth` is on.
+    pub live_auth: Option<Vec<Outcome>>,
 }
 
 /// Decodes, decrypts and matches every tenant's certificate and key, on all
@@ -76,6 +79,8 @@ pub struct AuditOptions {
     pub probe: ProbeConfig,
     /// Set from outside (a signal handler) to stop the probes early.
     pub cancel: Option<Cancel>,
+    /// Request a token with each tenant's `ewt` credentials (OAU006); off by default.
+    pub live_auth: bool,
 }
 
 /// A cancellation flag shared with a signal handler.
@@ -152,7 +157,12 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
     let needs_tenancy = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
     });
+    let needs_live_auth = selected_rules.iter().any(|r| {
+        matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_live_auth(name))
+    });
     let derived = Derived {
+        live_auth: (opts.live_auth && needs_live_auth)
+            .then(|| crate::rules::builtin::live::check_all(d, &opts.probe)),
         tenancy: if needs_tenancy {
             crate::facts::tenancy::TenancyAnalysis::of(d)
         } else {

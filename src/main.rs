@@ -33,6 +33,9 @@ enum Command {
     /// Every egress flow the deployment needs, as a firewall change request;
     /// with --rules-export, which flows the firewall allows, misses or allows only by a stale IP.
     FirewallRequest(Box<FirewallArgs>),
+    /// Fetch a Genesys Cloud org's evidence folder from the Platform API (client credentials;
+    /// the secret comes from HYBRID_PREFLIGHT_CLIENT_SECRET).
+    Collect(Box<CollectArgs>),
 }
 
 #[derive(Args)]
@@ -48,6 +51,24 @@ struct FirewallArgs {
     /// Report to write: csv:PATH, markdown:PATH, json:PATH (`-` = stdout). Repeatable; default markdown:-.
     #[arg(long = "report", value_name = "FORMAT[:PATH]")]
     reports: Vec<String>,
+    #[command(flatten)]
+    network: NetworkArgs,
+}
+
+#[derive(Args)]
+struct CollectArgs {
+    /// The org's token URL, e.g. https://login.mypurecloud.ie/oauth/token.
+    #[arg(long, value_name = "URL")]
+    base_auth_url: String,
+    /// The org's API base, e.g. https://api.mypurecloud.ie/api/.
+    #[arg(long, value_name = "URL")]
+    base_service_url: String,
+    /// A Client Credentials OAuth client of the org (its secret: HYBRID_PREFLIGHT_CLIENT_SECRET).
+    #[arg(long, value_name = "ID")]
+    client_id: String,
+    /// The evidence folder to write (replaced as a whole; see docs/collect.md).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
     #[command(flatten)]
     network: NetworkArgs,
 }
@@ -92,6 +113,9 @@ struct AuditArgs {
     /// Skip live network probes (network rules report `skip`, reason `offline`).
     #[arg(long)]
     offline: bool,
+    /// Run OAU006: request a token with each tenant's ewt credentials at its base_auth_url.
+    #[arg(long, conflicts_with = "offline")]
+    live_auth: bool,
     /// Run only these rule codes, code prefixes or categories (e.g. NET, CRT003, config). Comma-separated or repeated.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
@@ -336,6 +360,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Audit(a) => audit_cmd(*a),
+        Command::Collect(c) => collect_cmd(*c),
         Command::Report(ReportCommand::Merge {
             inputs,
             reports,
@@ -415,6 +440,7 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         host: a.host.clone(),
         probe: ProbeConfig::default(),
         cancel: Some(interrupt_on_signals()),
+        live_auth: a.live_auth,
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
     if !unknown.is_empty() {
@@ -509,6 +535,36 @@ fn firewall_cmd(a: FirewallArgs) -> Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// `collect`: the secret only from the environment; every failure exits 2.
+fn collect_cmd(c: CollectArgs) -> Result<u8> {
+    use hybrid_preflight::collect::{self, CollectOptions, SECRET_ENV};
+    let probe = c.network.probe_config(None)?;
+    let secret = match std::env::var(SECRET_ENV) {
+        Ok(s) if !s.is_empty() => secrecy::SecretString::from(s),
+        _ => bail!(
+            "set the client secret in the environment variable {SECRET_ENV} (never on the command line)"
+        ),
+    };
+    let opts = CollectOptions {
+        base_auth_url: c.base_auth_url,
+        base_service_url: c.base_service_url,
+        client_id: c.client_id,
+        secret,
+        out: c.out,
+        probe,
+    };
+    let report = collect::collect(&opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in &report.warnings {
+        eprintln!("hybrid-preflight: warning: {w}");
+    }
+    let mut out = format!("wrote {}\n", report.out.display());
+    for (f, note) in &report.files {
+        out.push_str(&format!("  {:<36} {note}\n", f.file_name()));
+    }
+    print(&out)?;
+    Ok(EXIT_CLEAN)
 }
 
 fn check_reports(specs: &[ReportSpec]) -> Result<()> {

@@ -6,6 +6,7 @@
 mod certs;
 pub(crate) mod config;
 mod identity;
+pub(crate) mod live;
 mod network;
 mod oauth;
 pub(crate) mod roles;
@@ -133,6 +134,7 @@ pub static BUILTINS: &[Builtin] = &[
     oauth::TOKEN_VALIDITY,
     oauth::CLIENT_ADMIN_ROLE,
     oauth::EXPIRE_WITHIN_TOKEN,
+    live::LIVE_TOKEN,
     roles::ROLE_PERMISSIONS,
     roles::ROLES_EXIST,
     certs::CERT_DECODES,
@@ -177,6 +179,11 @@ pub fn needs_tenancy(name: &str) -> bool {
     [tenancy::NO_CROSS_READ, tenancy::PERM_COVERAGE]
         .iter()
         .any(|b| b.name == name)
+}
+
+/// Whether a built-in needs the live token requests (`--live-auth`).
+pub fn needs_live_auth(name: &str) -> bool {
+    name == live::LIVE_TOKEN.name
 }
 
 /// The built-in check called `name`.
