@@ -10,6 +10,7 @@
 
 use crate::probe::ProbeConfig;
 use crate::probe::dns::Dns;
+use crate::probe::http::error_chain;
 use crate::probe::http::{ClientSpec, client as probe_client};
 use crate::probe::proxy::printable;
 use crate::probe::tls::TrustStore;
@@ -265,23 +266,6 @@ async fn send(
     tokio::time::timeout(timeout, fut)
         .await
         .unwrap_or_else(|_| Err(transport(format!("no complete answer within {timeout:?}"))))
-}
-
-/// The error and its sources, `: `-joined; URLs never carry credentials here.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut src = e.source();
-    let mut n = 0;
-    while let Some(s) = src {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        src = s.source();
-        n += 1;
-        if n > 6 {
-            break;
-        }
-    }
-    out
 }
 
 /// An issued access token (never printed).

@@ -324,7 +324,7 @@ async fn read(req: reqwest::RequestBuilder, started: Instant) -> Result<HttpResp
 }
 
 /// The error and its sources, `: `-joined (reqwest's top line alone says little).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut src = e.source();
     let mut n = 0;
