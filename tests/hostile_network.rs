@@ -145,3 +145,186 @@ async fn dns_silence_and_broken_answers_have_distinct_reasons() {
     assert_eq!(out[1], (Status::Fail, Some("dns-malformed".to_owned())));
     assert_eq!(out[2], (Status::Fail, Some("dns-truncated".to_owned())));
 }
+
+/// Runs the binary with `args`, optionally under a hard open-file limit.
+fn run_bin(args: &[String], nofile: Option<u64>) -> (std::process::Output, Duration) {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hybrid-preflight"));
+    cmd.args(args).env("NO_COLOR", "1");
+    if let Some(n) = nofile {
+        // SAFETY: setrlimit is async-signal-safe and touches only the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                let l = libc::rlimit {
+                    rlim_cur: n,
+                    rlim_max: n,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &l) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    (out, started.elapsed())
+}
+
+fn load(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_run_ends_within_its_deadline_among_hostile_peers() {
+    let f = support::Fixture::copy_of("examples/single-tenant");
+    let ca = Ca::new("Corp Inspection CA");
+    let ca_file = ca.write(f.dir.path(), "corp-ca.pem");
+    let slow = hostile::slowloris_tls(Duration::from_millis(250)).await;
+    let endless = hostile::serve_tls(ca.leaf(&["api.mypurecloud.ie"], -1, 90), Web::EndlessBody).await;
+    let silent = hostile::silent_tcp().await;
+    let dns = dns::serve(&[("never.hostile.test", Behaviour::Silent)]).await;
+    let manifest = f.path("deployment.yaml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("network:\n  extra_endpoints: [\"never.hostile.test:443\"]\n");
+    std::fs::write(&manifest, text).unwrap();
+
+    let args = |timeout: &str, deadline: &str, json: &std::path::Path| -> Vec<String> {
+        let mut a: Vec<String> = vec![
+            "audit".into(),
+            f.dir.path().display().to_string(),
+            "--select".into(),
+            "NET".into(),
+            "--ca-file".into(),
+            ca_file.display().to_string(),
+            "--resolver".into(),
+            dns.addr.to_string(),
+            "--timeout".into(),
+            timeout.into(),
+            "--deadline".into(),
+            deadline.into(),
+            "--report".into(),
+            format!("json:{}", json.display()),
+        ];
+        for (host, port) in [
+            ("login.mypurecloud.ie", slow.addr.port()),
+            ("api.mypurecloud.ie", endless.addr.port()),
+            ("apps.mypurecloud.ie", silent.addr.port()),
+        ] {
+            a.push("--connect-to".into());
+            a.push(format!("{host}:443:127.0.0.1:{port}"));
+        }
+        a
+    };
+    let login = "endpoint:login.mypurecloud.ie:443";
+    let api = "endpoint:api.mypurecloud.ie:443";
+    let apps = "endpoint:apps.mypurecloud.ie:443";
+    let never = "endpoint:never.hostile.test:443";
+
+    // Every stage fits the deadline: each hostile peer gets its own reason.
+    let json = f.path("within.json");
+    let a = args("2", "8", &json);
+    let (out, took) = tokio::task::spawn_blocking(move || run_bin(&a, None))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(took < Duration::from_secs(8) + SLACK, "took {took:?}");
+    let rep = load(&json);
+    let v = |rule: &str, subject: &str| support::verdict(&rep, rule, subject);
+    let fail = |r: &str| ("fail".to_owned(), Some(r.to_owned()));
+    assert_eq!(v("NET003", login), fail("tls-stalled"));
+    assert_eq!(v("NET003", apps), fail("tls-timeout"));
+    assert_eq!(v("NET006", api), fail("http-body-timeout"));
+    assert_eq!(v("NET001", never), fail("dns-timeout"));
+
+    // The deadline is shorter than one timeout: the run still ends on time,
+    // and what was cut short says so (error, never pass).
+    let json = f.path("deadline.json");
+    let a = args("20", "2", &json);
+    let (out, took) = tokio::task::spawn_blocking(move || run_bin(&a, None))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(took < Duration::from_secs(2) + SLACK, "took {took:?}");
+    let rep = load(&json);
+    let v = |rule: &str, subject: &str| support::verdict(&rep, rule, subject);
+    let cut = ("error".to_owned(), Some("run-deadline".to_owned()));
+    assert_eq!(v("NET003", login), cut);
+    assert_eq!(v("NET003", apps), cut);
+    assert_eq!(v("NET006", api), cut);
+    assert_eq!(v("NET001", never), cut);
+    for r in rep["results"].as_array().unwrap() {
+        assert_ne!(
+            (r["rule"].as_str(), r["status"].as_str()),
+            (Some("NET005"), Some("pass")),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn ten_thousand_endpoints_fit_a_small_open_file_limit() {
+    let f = support::Fixture::copy_of("examples/single-tenant");
+    let manifest = f.path("deployment.yaml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("network:\n  extra_endpoints:\n");
+    // Distinct loopback hosts on the discard port: refused at once, each its own host.
+    for i in 0..10_000u32 {
+        text.push_str(&format!("    - \"127.77.{}.{}:9\"\n", i / 250, i % 250 + 1));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let json = f.path("many.json");
+    let mut args: Vec<String> = vec![
+        "audit".into(),
+        f.dir.path().display().to_string(),
+        "--select".into(),
+        "NET001,NET002".into(),
+        "--timeout".into(),
+        "3".into(),
+        "--deadline".into(),
+        "120".into(),
+        // Far above what 256 descriptors allow: the CLI must bound it.
+        "--concurrency".into(),
+        "5000".into(),
+        "--report".into(),
+        format!("json:{}", json.display()),
+    ];
+    for host in [
+        "login.mypurecloud.ie",
+        "api.mypurecloud.ie",
+        "apps.mypurecloud.ie",
+    ] {
+        args.push("--connect-to".into());
+        args.push(format!("{host}:443:127.0.0.1:9"));
+    }
+    let (out, took) = run_bin(&args, Some(256));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("too many open files"), "{stderr}");
+    let rep = load(&json);
+    let results = rep["results"].as_array().unwrap();
+    let net002: Vec<&serde_json::Value> = results.iter().filter(|r| r["rule"] == "NET002").collect();
+    assert_eq!(net002.len(), 10_003, "one TCP verdict per endpoint");
+    for r in results {
+        let status = r["status"].as_str().unwrap();
+        assert!(
+            ["pass", "fail", "warn", "error", "skip"].contains(&status),
+            "{r}"
+        );
+        let text = r.to_string().to_lowercase();
+        assert!(
+            !text.contains("too many open files") && !text.contains("os error 24"),
+            "{r}"
+        );
+        assert_ne!(r["reason"], "run-deadline", "{r}");
+    }
+    let refused = net002
+        .iter()
+        .filter(|r| r["reason"] == "conn-refused")
+        .count();
+    assert!(refused >= 9_990, "closed ports are refused: {refused}");
+    eprintln!("10,003 endpoints in {took:?}");
+}
