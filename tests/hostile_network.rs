@@ -118,7 +118,11 @@ async fn redirect_loop_is_named_and_not_followed() {
     let r = probe_all(&[api_ep(host)], &cfg).await;
     let took = started.elapsed();
     let api = net006(&r[0]);
-    assert_eq!(reason(&api), (Status::Fail, Some("redirect-loop")), "{api:?}");
+    assert_eq!(
+        reason(&api),
+        (Status::Fail, Some("redirect-loop")),
+        "{api:?}"
+    );
     assert!(api.message.contains("to itself"), "{}", api.message);
     assert!(took < cfg.timeout + SLACK, "took {took:?}");
 }
@@ -182,7 +186,8 @@ async fn the_cli_run_ends_within_its_deadline_among_hostile_peers() {
     let ca = Ca::new("Corp Inspection CA");
     let ca_file = ca.write(f.dir.path(), "corp-ca.pem");
     let slow = hostile::slowloris_tls(Duration::from_millis(250)).await;
-    let endless = hostile::serve_tls(ca.leaf(&["api.mypurecloud.ie"], -1, 90), Web::EndlessBody).await;
+    let endless =
+        hostile::serve_tls(ca.leaf(&["api.mypurecloud.ie"], -1, 90), Web::EndlessBody).await;
     let silent = hostile::silent_tcp().await;
     let dns = dns::serve(&[("never.hostile.test", Behaviour::Silent)]).await;
     let manifest = f.path("deployment.yaml");
@@ -303,10 +308,14 @@ fn ten_thousand_endpoints_fit_a_small_open_file_limit() {
     let (out, took) = run_bin(&args, Some(256));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(!stderr.to_lowercase().contains("too many open files"), "{stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("too many open files"),
+        "{stderr}"
+    );
     let rep = load(&json);
     let results = rep["results"].as_array().unwrap();
-    let net002: Vec<&serde_json::Value> = results.iter().filter(|r| r["rule"] == "NET002").collect();
+    let net002: Vec<&serde_json::Value> =
+        results.iter().filter(|r| r["rule"] == "NET002").collect();
     assert_eq!(net002.len(), 10_003, "one TCP verdict per endpoint");
     for r in results {
         let status = r["status"].as_str().unwrap();
