@@ -26,7 +26,21 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    // The size above can lie (a device, a pipe, a file still growing): the
+    // read itself is capped too, so memory never follows the input's size.
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_INPUT_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::new(
+            path,
+            format!("file is larger than the limit of {MAX_INPUT_BYTES} bytes"),
+        ));
+    }
     decode(path, &bytes)
 }
 
@@ -120,6 +134,13 @@ pub fn line_col(prefix: &[u8]) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_file_is_refused_at_the_cap() {
+        // /dev/zero reports size 0 and never ends: the read cap stops it.
+        let e = read_text(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("larger than the limit"), "{e}");
+    }
 
     fn d(bytes: &[u8]) -> Result<String, InputError> {
         decode(Path::new("x"), bytes)

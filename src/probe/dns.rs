@@ -7,6 +7,7 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::ProtoError;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use serde_json::{Value, json};
@@ -192,7 +193,11 @@ pub enum Answer {
     Timeout,
     /// The run deadline passed first.
     Deadline,
-    /// Anything else (no name server reachable, malformed response …).
+    /// The answer could not be decoded (cut off, corrupt).
+    Malformed(String),
+    /// The answer had the TC flag and the query over TCP failed too.
+    Truncated,
+    /// Anything else (no name server reachable …).
     Error(String),
 }
 
@@ -208,6 +213,10 @@ fn classify(e: &NetError) -> Answer {
         NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => Answer::ServFail,
         NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => Answer::Refused,
         NetError::Dns(DnsError::ResponseCode(c)) => Answer::Rcode(c.to_string()),
+        NetError::Proto(p @ (ProtoError::Decode(_) | ProtoError::FormError { .. })) => {
+            Answer::Malformed(p.to_string())
+        }
+        NetError::Truncated => Answer::Truncated,
         NetError::Timeout => Answer::Timeout,
         NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Answer::Timeout,
         other => Answer::Error(other.to_string()),
@@ -227,6 +236,8 @@ impl Answer {
             Answer::Rcode(c) => format!("response code {c}"),
             Answer::Timeout => "timeout".into(),
             Answer::Deadline => "run deadline passed".into(),
+            Answer::Malformed(e) => format!("malformed answer: {e}"),
+            Answer::Truncated => "truncated answer (TC), and TCP failed".into(),
             Answer::Error(e) => e.clone(),
         }
     }
@@ -281,6 +292,20 @@ impl Lookup {
             (
                 "dns-refused",
                 "the DNS server refused the query (REFUSED)".to_owned(),
+            )
+        } else if any(&|a| *a == Answer::Truncated) {
+            (
+                "dns-truncated",
+                "the DNS server sent a truncated answer and the query over TCP failed".to_owned(),
+            )
+        } else if let Some(Answer::Malformed(e)) = both
+            .iter()
+            .find(|a| matches!(a, Answer::Malformed(_)))
+            .copied()
+        {
+            (
+                "dns-malformed",
+                format!("the DNS server's answer could not be decoded ({e})"),
             )
         } else if any(&|a| *a == Answer::Deadline) {
             (
@@ -356,6 +381,17 @@ mod tests {
         assert_eq!(
             l(Answer::ServFail, Answer::NoData).failure().unwrap().0,
             "servfail"
+        );
+        assert_eq!(
+            l(Answer::Truncated, Answer::Timeout).failure().unwrap().0,
+            "dns-truncated"
+        );
+        assert_eq!(
+            l(Answer::Malformed("x".into()), Answer::Timeout)
+                .failure()
+                .unwrap()
+                .0,
+            "dns-malformed"
         );
         assert_eq!(
             l(Answer::Error("x".into()), Answer::NoData)

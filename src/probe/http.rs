@@ -79,7 +79,8 @@ pub struct HttpExchange {
 /// A request that got no HTTP answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpFailure {
-    /// `http-timeout`, `http-error`, `run-deadline`, `invalid-url`.
+    /// `http-timeout`, `http-error`, `http-body-timeout`, `http-body-error`,
+    /// `run-deadline`, `invalid-url`.
     pub reason: &'static str,
     pub detail: String,
 }
@@ -213,7 +214,7 @@ pub(crate) fn org_me_url(base: &str) -> Result<String, String> {
 }
 
 /// Sends one request within `until` (bounded by the run deadline) and reads
-/// at most [`MAX_BODY`] bytes.
+/// at most [`MAX_BODY`] bytes of the body, which must end by `until` too.
 pub(crate) async fn exchange(
     client: &reqwest::Client,
     call: Call,
@@ -253,17 +254,7 @@ pub(crate) async fn exchange(
             .header(reqwest::header::ACCEPT, "application/json"),
     };
     let started = Instant::now();
-    let result = match tokio::time::timeout_at(until.into(), read(req, started)).await {
-        Ok(r) => r,
-        Err(_) if until_is_run_deadline => Err(HttpFailure {
-            reason: "run-deadline",
-            detail: "the run deadline passed during the request".into(),
-        }),
-        Err(_) => Err(HttpFailure {
-            reason: "http-timeout",
-            detail: "no complete answer within the timeout".into(),
-        }),
-    };
+    let result = read(req, started, until, until_is_run_deadline).await;
     HttpExchange {
         call,
         method,
@@ -272,15 +263,39 @@ pub(crate) async fn exchange(
     }
 }
 
-async fn read(req: reqwest::RequestBuilder, started: Instant) -> Result<HttpResponse, HttpFailure> {
-    let mut resp = req.send().await.map_err(|e| HttpFailure {
-        reason: if e.is_timeout() {
-            "http-timeout"
-        } else {
-            "http-error"
-        },
-        detail: error_chain(&e),
-    })?;
+/// Sends the request and reads the answer, both by `until`. A head that
+/// arrives but a body that never ends (or breaks off) is its own failure,
+/// never a half-read answer judged as if it were whole.
+async fn read(
+    req: reqwest::RequestBuilder,
+    started: Instant,
+    until: Instant,
+    until_is_run_deadline: bool,
+) -> Result<HttpResponse, HttpFailure> {
+    let deadline_passed = || HttpFailure {
+        reason: "run-deadline",
+        detail: "the run deadline passed during the request".into(),
+    };
+    let mut resp = match tokio::time::timeout_at(until.into(), req.send()).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return Err(HttpFailure {
+                reason: if e.is_timeout() {
+                    "http-timeout"
+                } else {
+                    "http-error"
+                },
+                detail: error_chain(&e),
+            });
+        }
+        Err(_) if until_is_run_deadline => return Err(deadline_passed()),
+        Err(_) => {
+            return Err(HttpFailure {
+                reason: "http-timeout",
+                detail: "no answer within the timeout".into(),
+            });
+        }
+    };
     let received_unix_ms = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -297,10 +312,36 @@ async fn read(req: reqwest::RequestBuilder, started: Instant) -> Result<HttpResp
     let date = header(reqwest::header::DATE);
     let server = header(reqwest::header::SERVER);
     let mut body = Vec::new();
-    while body.len() < MAX_BODY {
-        match resp.chunk().await {
-            Ok(Some(c)) => body.extend_from_slice(&c[..c.len().min(MAX_BODY - body.len())]),
-            Ok(None) | Err(_) => break,
+    let status_line = format!("the {status} answer's body");
+    let body_read = tokio::time::timeout_at(until.into(), async {
+        while body.len() < MAX_BODY {
+            match resp.chunk().await {
+                Ok(Some(c)) => body.extend_from_slice(&c[..c.len().min(MAX_BODY - body.len())]),
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(None),
+                Err(e) => return Err(Some(error_chain(&e))),
+            }
+        }
+        Ok(())
+    })
+    .await;
+    match body_read {
+        Ok(Ok(())) => {}
+        Err(_) if until_is_run_deadline => return Err(deadline_passed()),
+        Err(_) | Ok(Err(None)) => {
+            return Err(HttpFailure {
+                reason: "http-body-timeout",
+                detail: format!(
+                    "{status_line} did not end within the timeout ({} bytes received)",
+                    body.len()
+                ),
+            });
+        }
+        Ok(Err(Some(e))) => {
+            return Err(HttpFailure {
+                reason: "http-body-error",
+                detail: format!("{status_line} broke off after {} bytes: {e}", body.len()),
+            });
         }
     }
     let json: Option<Value> = serde_json::from_slice(&body).ok();

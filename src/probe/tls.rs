@@ -24,9 +24,12 @@ use rustls::{
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 /// The roots in use and the public reference set.
 #[derive(Debug, Clone)]
@@ -164,10 +167,26 @@ fn system_roots() -> (Vec<CertificateDer<'static>>, String) {
     (native.certs, origin.to_owned())
 }
 
+/// Largest CA file read (a full public bundle is about 250 KB).
+const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads every certificate in a PEM file; none is an error.
 pub fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("{}: cannot read CA file: {}", path.display(), e.kind()))?;
+    use std::io::Read;
+    let cant = |e: std::io::Error| format!("{}: cannot read CA file: {}", path.display(), e.kind());
+    // Capped: a wrong path (a device, a huge file) must not exhaust memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(cant)?
+        .take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cant)?;
+    if bytes.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(format!(
+            "{}: CA file is larger than the limit of {MAX_CA_FILE_BYTES} bytes",
+            path.display()
+        ));
+    }
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: invalid PEM: {e}", path.display()))?;
@@ -477,7 +496,9 @@ pub enum TlsResult {
     /// The handshake did not complete.
     Failed {
         peer: String,
-        /// `handshake-failed`, `tls-timeout`, `tls-version-too-old`, `run-deadline`, `trust-store-error`.
+        /// `handshake-failed`, `tls-timeout` (nothing received), `tls-stalled`
+        /// (bytes trickled, no handshake), `tls-version-too-old`, `run-deadline`,
+        /// `trust-store-error`.
         reason: &'static str,
         detail: String,
         /// Whatever chain was presented before the failure.
@@ -547,6 +568,11 @@ where
         }
     };
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let received = Arc::new(AtomicU64::new(0));
+    let io = Counting {
+        inner: io,
+        received: received.clone(),
+    };
     let res = tokio::time::timeout_at(until.into(), connector.connect(name, io)).await;
     let seen = seen.lock().ok().and_then(|s| s.clone());
     let chain: Vec<CertInfo> = seen
@@ -559,11 +585,20 @@ where
             "the run deadline passed during the TLS handshake".into(),
             chain,
         ),
-        Err(_) => failed(
-            "tls-timeout",
-            "no TLS handshake within the timeout".into(),
-            chain,
-        ),
+        Err(_) => match received.load(Ordering::Relaxed) {
+            0 => failed(
+                "tls-timeout",
+                "the server accepted the connection but sent nothing within the timeout".into(),
+                chain,
+            ),
+            n => failed(
+                "tls-stalled",
+                format!(
+                    "the server sent only {n} bytes and did not finish the handshake within the timeout (a stalled or deliberately slow peer)"
+                ),
+                chain,
+            ),
+        },
         Ok(Err(e)) => {
             let reason = if is_version_refusal(&e) {
                 "tls-version-too-old"
@@ -601,6 +636,45 @@ where
     }
 }
 
+/// Counts the bytes the server sent, so a peer that trickles a handshake
+/// (slowloris) is told apart from one that never speaks.
+struct Counting<IO> {
+    inner: IO,
+    received: Arc<AtomicU64>,
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Counting<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len().saturating_sub(before);
+        self.received.fetch_add(n as u64, Ordering::Relaxed);
+        r
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Counting<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// Whether a handshake error means the server only speaks TLS < 1.2.
 fn is_version_refusal(e: &std::io::Error) -> bool {
     let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
@@ -632,4 +706,15 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 #[must_use]
 pub fn version_at_least_1_2(v: &str) -> bool {
     matches!(v, "TLSv1.2" | "TLSv1.3")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_ca_file_is_refused_at_the_cap() {
+        let e = read_pem_certs(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.contains("larger than the limit"), "{e}");
+    }
 }

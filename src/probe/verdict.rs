@@ -246,9 +246,9 @@ pub fn net003(r: &EndpointReport) -> Outcome {
             let msg = format!("the TLS handshake with {h} failed: {detail}");
             match *reason {
                 "trust-store-error" | "run-deadline" => Outcome::error(reason, msg),
-                "tls-timeout" => Outcome::fail(
-                    "tls-timeout",
-                    format!("{h} accepted TCP but completed no TLS handshake in time"),
+                "tls-timeout" | "tls-stalled" => Outcome::fail(
+                    reason,
+                    format!("{h} accepted TCP but completed no TLS handshake in time: {detail}"),
                 ),
                 _ => Outcome::fail("handshake-failed", msg),
             }
@@ -438,6 +438,15 @@ fn judge(x: &HttpExchange) -> Result<String, Outcome> {
     }
     if (300..400).contains(&st) {
         let to = resp.location.as_deref().unwrap_or("(no Location)");
+        if redirects_to_itself(url, to) {
+            return Err(Outcome::fail(
+                "redirect-loop",
+                format!(
+                    "{} {url} was redirected ({st}) to itself: following it would loop forever; a misconfigured proxy or load balancer is in the path, not {what}",
+                    x.method
+                ),
+            ));
+        }
         return Err(Outcome::fail(
             "redirected",
             format!(
@@ -495,6 +504,17 @@ fn judge(x: &HttpExchange) -> Result<String, Outcome> {
             )),
         },
     }
+}
+
+/// Whether `location` (absolute or relative) names the URL that was asked.
+fn redirects_to_itself(url: &str, location: &str) -> bool {
+    let Ok(base) = url::Url::parse(url) else {
+        return false;
+    };
+    base.join(location.trim()).is_ok_and(|mut to| {
+        to.set_fragment(None);
+        to == base
+    })
 }
 
 /// Worst of several outcomes (fail > error > warn > pass); passes merge.
@@ -651,4 +671,20 @@ fn skew(x: &HttpExchange, resp: &HttpResponse, max: i64) -> Outcome {
         .with("uncertainty_secs", (uncertainty * 10.0).round() / 10.0)
         .with("server_date", date.as_str())
         .with("from", x.url.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirects_to_itself;
+
+    #[test]
+    fn redirect_to_the_same_url_is_a_loop() {
+        let u = "https://login.x.test/oauth/token";
+        assert!(redirects_to_itself(u, u));
+        assert!(redirects_to_itself(u, "/oauth/token"));
+        assert!(redirects_to_itself(u, "/oauth/token#again"));
+        assert!(!redirects_to_itself(u, "http://portal.corp.test/login"));
+        assert!(!redirects_to_itself(u, "/oauth/token?x=1"));
+        assert!(!redirects_to_itself("not a url", "/"));
+    }
 }

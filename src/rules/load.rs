@@ -192,30 +192,53 @@ impl RulePack {
                 Err(e) => errors.push(e),
             }
         }
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, r) in rules.iter().enumerate() {
-            if let Some(first) = seen.insert(r.0.meta.code.clone(), i) {
-                let prev = &rules[first].0.meta.origin;
-                errors.push(r.1.clone().with_message(format!(
-                    "rule code `{}` is already defined in {}",
-                    r.0.meta.code,
-                    prev.describe()
-                )));
-            }
-        }
-        if errors.is_empty() {
-            Ok(RulePack {
-                rules: rules.into_iter().map(|(r, _)| r).collect(),
-            })
-        } else {
-            Err(InputErrors(errors))
-        }
+        finish_pack(rules, errors)
+    }
+
+    /// Compiles one user rule file's text on its own (no built-in rules, no
+    /// file access): the entry point for fuzzing the rule compiler.
+    pub fn compile_str(path: &Path, text: &str) -> Result<RulePack, InputErrors> {
+        let mut errors = Vec::new();
+        let mut rules = Vec::new();
+        compile_file(
+            path,
+            text,
+            Origin::User(path.to_path_buf()),
+            &mut rules,
+            &mut errors,
+        );
+        finish_pack(rules, errors)
     }
 
     pub fn get(&self, code: &str) -> Option<&Rule> {
         self.rules
             .iter()
             .find(|r| r.meta.code.eq_ignore_ascii_case(code))
+    }
+}
+
+/// Rejects duplicate codes, then returns the pack or every error found.
+fn finish_pack(
+    rules: Vec<(Rule, InputError)>,
+    mut errors: Vec<InputError>,
+) -> Result<RulePack, InputErrors> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(first) = seen.insert(r.0.meta.code.clone(), i) {
+            let prev = &rules[first].0.meta.origin;
+            errors.push(r.1.clone().with_message(format!(
+                "rule code `{}` is already defined in {}",
+                r.0.meta.code,
+                prev.describe()
+            )));
+        }
+    }
+    if errors.is_empty() {
+        Ok(RulePack {
+            rules: rules.into_iter().map(|(r, _)| r).collect(),
+        })
+    } else {
+        Err(InputErrors(errors))
     }
 }
 
