@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod audit;
+pub mod capture;
 pub mod error;
 pub mod evidence;
 pub mod facts;
