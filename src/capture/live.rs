@@ -2,8 +2,8 @@
 //! the audit's probes so a failed endpoint's packets can be saved and its
 //! verdict refined ([`super::refine_tcp_verdict`]).
 //!
-//! The capture runs on its own thread, polling with a 100 ms timeout so
-//! [`LiveCapture::stop`] returns promptly, and keeps at most
+//! The capture runs on its own thread; [`LiveCapture::stop`] wakes it with
+//! `pcap_breakloop`, so it returns promptly, and keeps at most
 //! [`MAX_PACKETS`] packets / [`MAX_BYTES`] bytes.
 
 use super::read::LinkType;
@@ -21,8 +21,6 @@ pub const MAX_PACKETS: usize = 200_000;
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Bytes kept per packet: headers and TLS hellos, not bulk data.
 const SNAPLEN: i32 = 4096;
-/// How long one poll of libpcap may block.
-const POLL_MS: i32 = 100;
 
 /// Why a live capture could not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,12 +73,20 @@ pub struct Captured {
 }
 
 /// A running capture.
-#[derive(Debug)]
 pub struct LiveCapture {
     link: LinkType,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<Vec<CapturedPacket>, (CaptureError, u64)>>>,
+    breaker: pcap::BreakLoop,
+    thread: Option<JoinHandle<Result<Vec<CapturedPacket>, CaptureError>>>,
     not_kept: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl fmt::Debug for LiveCapture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveCapture")
+            .field("link", &self.link)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveCapture {
@@ -91,7 +97,7 @@ impl LiveCapture {
         let mut cap = inactive
             .immediate_mode(true)
             .snaplen(SNAPLEN)
-            .timeout(POLL_MS)
+            .timeout(100)
             .open()
             .map_err(|e| map_err(e, iface))?;
         let pcap::Linktype(dlt) = cap.get_datalink();
@@ -100,6 +106,9 @@ impl LiveCapture {
             .map_err(|e| CaptureError::BadFilter {
                 detail: e.to_string(),
             })?;
+        // Linux libpcap in immediate mode may block past the read timeout
+        // until a packet comes; `pcap_breakloop` is what wakes it for `stop`.
+        let breaker = cap.breakloop_handle();
         let stop = Arc::new(AtomicBool::new(false));
         let not_kept = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (stop2, not_kept2) = (Arc::clone(&stop), Arc::clone(&not_kept));
@@ -112,6 +121,7 @@ impl LiveCapture {
         Ok(LiveCapture {
             link,
             stop,
+            breaker,
             thread: Some(thread),
             not_kept,
         })
@@ -125,9 +135,10 @@ impl LiveCapture {
     /// Stops capturing (within one poll interval) and returns the packets.
     pub fn stop(mut self) -> Result<Captured, CaptureError> {
         self.stop.store(true, Ordering::Relaxed);
+        self.breaker.breakloop();
         let packets = match self.thread.take().map(JoinHandle::join) {
             Some(Ok(Ok(p))) => p,
-            Some(Ok(Err((e, _)))) => return Err(e),
+            Some(Ok(Err(e))) => return Err(e),
             Some(Err(_)) | None => return Err(CaptureError::ThreadPanicked),
         };
         Ok(Captured {
@@ -141,6 +152,7 @@ impl LiveCapture {
 impl Drop for LiveCapture {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.breaker.breakloop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -151,7 +163,7 @@ fn run(
     mut cap: pcap::Capture<pcap::Active>,
     stop: &AtomicBool,
     not_kept: &std::sync::atomic::AtomicU64,
-) -> Result<Vec<CapturedPacket>, (CaptureError, u64)> {
+) -> Result<Vec<CapturedPacket>, CaptureError> {
     let mut out = Vec::new();
     let mut bytes = 0usize;
     while !stop.load(Ordering::Relaxed) {
@@ -170,14 +182,12 @@ fn run(
                     orig_len: p.header.len,
                 });
             }
-            Err(pcap::Error::TimeoutExpired) => {}
+            // The read timeout, or `pcap_breakloop` (reported as "no more packets").
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {}
             Err(e) => {
-                return Err((
-                    CaptureError::Pcap {
-                        detail: e.to_string(),
-                    },
-                    out.len() as u64,
-                ));
+                return Err(CaptureError::Pcap {
+                    detail: e.to_string(),
+                });
             }
         }
     }
@@ -299,7 +309,7 @@ mod tests {
             }],
         )
         .unwrap();
-        assert_eq!(a.packets, 2, "SYN and RST");
+        assert_eq!(a.packets, 2, "SYN and RST: {a:#?}");
     }
 
     #[test]
