@@ -18,6 +18,8 @@ use std::time::Duration;
 
 /// Connections followed at once (each costs ~200 bytes plus hello buffers).
 const MAX_FLOWS: usize = 100_000;
+/// A flow with no packet for this long may be forgotten when the table is full.
+const FLOW_IDLE: Duration = Duration::from_secs(120);
 /// Server `(address, port)` pairs with statistics.
 const MAX_ENDPOINTS: usize = 100_000;
 /// DNS names remembered.
@@ -284,6 +286,7 @@ struct FlowKey {
 #[derive(Debug, Default)]
 struct Flow {
     syn_ts: Option<Duration>,
+    last_ts: Duration,
     established: bool,
     sni: Option<String>,
     client_hello: bool,
@@ -462,11 +465,12 @@ impl Analyzer {
                 server: (d.dst, t.dport),
             };
             let new = !self.flows.contains_key(&key);
-            if new && self.flows.len() >= MAX_FLOWS {
+            if new && !self.room_for_flow(ts) {
                 self.limits.insert("flow-table-full");
             } else {
                 let f = self.flows.entry(key).or_default();
                 f.syn_ts.get_or_insert(ts);
+                f.last_ts = ts;
                 f.to_server.start_at(t.seq.wrapping_add(1));
             }
             if let Some(s) = self.endpoint(d.dst, t.dport) {
@@ -493,7 +497,7 @@ impl Analyzer {
         } else if self.follows_port(t.dport) && t.payload.first() == Some(&22) && !t.rst {
             // A connection whose SYN was not captured: a TLS handshake record
             // from the client side starts following it.
-            if self.flows.len() >= MAX_FLOWS {
+            if !self.room_for_flow(ts) {
                 self.limits.insert("flow-table-full");
                 return;
             }
@@ -501,6 +505,7 @@ impl Analyzer {
                 to_server,
                 Flow {
                     established: true,
+                    last_ts: ts,
                     ..Flow::default()
                 },
             );
@@ -511,6 +516,7 @@ impl Analyzer {
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
+        flow.last_ts = ts;
         if from_server && t.syn && t.ack {
             flow.established = true;
             flow.to_client.start_at(t.seq.wrapping_add(1));
@@ -556,9 +562,25 @@ impl Analyzer {
             self.tls_events(key, from_server, &events);
             self.events = events;
         }
-        if t.fin {
+        // Nothing more to learn once both hellos are settled, or at FIN.
+        let settled = self
+            .flows
+            .get(&key)
+            .is_none_or(|f| f.to_server.done && f.to_client.done);
+        if t.fin || settled {
             self.flows.remove(&key);
         }
+    }
+
+    /// Whether another flow fits; when the table is full, flows idle for
+    /// [`FLOW_IDLE`] (unanswered SYNs, connections whose end was not
+    /// captured) are dropped first.
+    fn room_for_flow(&mut self, now: Duration) -> bool {
+        if self.flows.len() < MAX_FLOWS {
+            return true;
+        }
+        self.flows.retain(|_, f| f.last_ts + FLOW_IDLE > now);
+        self.flows.len() < MAX_FLOWS
     }
 
     fn path_synack(&mut self, d: &Decoded<'_>, t: &Tcp<'_>, ts: Duration) {

@@ -458,3 +458,47 @@ fn truncated_and_missing_files_are_clear_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn client_rejecting_the_certificate_is_a_tls_alert() {
+    // TLS 1.2: ServerHello arrives, then the client aborts with unknown_ca
+    // (what an inspecting proxy's certificate causes).
+    let mut w = Wire::default();
+    w.tcp(0, CLIENT, SERVER, 64, 40001, 443, 100, "S", &[]);
+    w.tcp(20, SERVER, CLIENT, 57, 443, 40001, 500, "SA", &[]);
+    let ch = super::tls::tests::client_hello("login.test");
+    w.tcp(21, CLIENT, SERVER, 64, 40001, 443, 101, "A", &ch);
+    w.tcp(
+        40,
+        SERVER,
+        CLIENT,
+        57,
+        443,
+        40001,
+        501,
+        "A",
+        &super::tls::tests::server_hello(),
+    );
+    w.tcp(
+        41,
+        CLIENT,
+        SERVER,
+        64,
+        40001,
+        443,
+        101 + ch.len() as u32,
+        "A",
+        &super::tls::tests::alert(48),
+    );
+    let o = net008(&w.analyse(&[target("login.test", 443)]).per_target[0]);
+    assert_eq!(
+        (o.status, o.reason.as_deref()),
+        (Status::Fail, Some("tls-alert"))
+    );
+    assert!(
+        o.message
+            .starts_with("the client sent TLS alert unknown-ca (48)"),
+        "{}",
+        o.message
+    );
+}

@@ -92,13 +92,21 @@ impl Stream {
             match parse_tls_plaintext(&self.buf[used..]) {
                 Ok((rest, record)) => {
                     used = self.buf.len() - rest.len();
+                    // Encrypted records end what can be read in the clear.
+                    if record.hdr.record_type == tls_parser::TlsRecordType::ApplicationData {
+                        self.done = true;
+                    }
                     for msg in &record.msg {
                         if let Some(e) = event(msg) {
-                            let last = !matches!(e, TlsEvent::Alert { level: 1, .. });
-                            events.push(e);
-                            if last {
+                            // A ServerHello or a fatal alert settles the handshake; after a
+                            // ClientHello the client may still abort with an alert.
+                            if matches!(
+                                e,
+                                TlsEvent::ServerHello { .. } | TlsEvent::Alert { level: 2.., .. }
+                            ) {
                                 self.done = true;
                             }
+                            events.push(e);
                         }
                     }
                 }
@@ -261,6 +269,15 @@ pub(crate) mod tests {
             vec![TlsEvent::ClientHello {
                 sni: Some("login.mypurecloud.ie".to_owned())
             }]
+        );
+        assert!(!s.done, "the client may still send an alert");
+        s.push(1000 + ch.len() as u32, &alert(48), &mut ev);
+        assert_eq!(
+            ev[1],
+            TlsEvent::Alert {
+                level: 2,
+                description: 48
+            }
         );
         assert!(s.done);
     }
