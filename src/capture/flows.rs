@@ -349,16 +349,16 @@ impl Analyzer {
 
     /// Takes one captured packet.
     pub fn packet(&mut self, p: &RawPacket<'_>) {
-        self.packets += 1;
+        self.packets = self.packets.saturating_add(1);
         if !self.link_types.contains(&p.link) {
             self.link_types.push(p.link);
         }
         if (p.data.len() as u64) < u64::from(p.orig_len) {
-            self.snapped += 1;
+            self.snapped = self.snapped.saturating_add(1);
         }
         match decode::decode(p.link, p.data) {
             Some(d) => self.decoded(&d, p.ts),
-            None => self.not_decoded += 1,
+            None => self.not_decoded = self.not_decoded.saturating_add(1),
         }
     }
 
@@ -385,7 +385,7 @@ impl Analyzer {
                 let Some(stats) = self.endpoint(q.dst, q.dport) else {
                     return;
                 };
-                stats.icmp_errors += 1;
+                stats.icmp_errors = stats.icmp_errors.saturating_add(1);
                 if stats.icmp_samples.len() < MAX_EVENTS {
                     stats.icmp_samples.push(IcmpSeen {
                         from: d.src,
@@ -423,10 +423,10 @@ impl Analyzer {
         }
         let s = self.dns.entry(m.question).or_default();
         if !m.response {
-            s.queries += 1;
+            s.queries = s.queries.saturating_add(1);
             return;
         }
-        s.responses += 1;
+        s.responses = s.responses.saturating_add(1);
         if m.rcode != 0 {
             s.error_rcodes.insert(m.rcode);
         }
@@ -474,9 +474,9 @@ impl Analyzer {
                 f.to_server.start_at(t.seq.wrapping_add(1));
             }
             if let Some(s) = self.endpoint(d.dst, t.dport) {
-                s.syns += 1;
+                s.syns = s.syns.saturating_add(1);
                 if new {
-                    s.attempts += 1;
+                    s.attempts = s.attempts.saturating_add(1);
                 }
             }
             return;
@@ -521,7 +521,7 @@ impl Analyzer {
             flow.established = true;
             flow.to_client.start_at(t.seq.wrapping_add(1));
             let stats = self.endpoints.entry(key.server).or_default();
-            stats.synacks += 1;
+            stats.synacks = stats.synacks.saturating_add(1);
             stats.synack_ttls.insert(d.ttl);
             return;
         }
@@ -536,7 +536,7 @@ impl Analyzer {
             let after = flow.syn_ts.and_then(|s| ms_between(s, ts));
             self.flows.remove(&key);
             if let Some(stats) = self.endpoint(key.server.0, key.server.1) {
-                stats.resets += 1;
+                stats.resets = stats.resets.saturating_add(1);
                 if stats.reset_samples.len() < MAX_EVENTS {
                     stats.reset_samples.push(ResetSeen {
                         ttl: d.ttl,
@@ -579,7 +579,11 @@ impl Analyzer {
         if self.flows.len() < MAX_FLOWS {
             return true;
         }
-        self.flows.retain(|_, f| f.last_ts + FLOW_IDLE > now);
+        self.flows.retain(|_, f| {
+            f.last_ts
+                .checked_add(FLOW_IDLE)
+                .is_none_or(|idle_at| idle_at > now)
+        });
         self.flows.len() < MAX_FLOWS
     }
 
@@ -627,9 +631,11 @@ impl Analyzer {
                 return;
             };
             match *e {
-                TlsEvent::ClientHello { .. } => tls.client_hellos += 1,
+                TlsEvent::ClientHello { .. } => {
+                    tls.client_hellos = tls.client_hellos.saturating_add(1)
+                }
                 TlsEvent::ServerHello { version } => {
-                    tls.server_hellos += 1;
+                    tls.server_hellos = tls.server_hellos.saturating_add(1);
                     tls.versions.insert(version);
                 }
                 TlsEvent::Alert { level, description } => {
@@ -737,8 +743,8 @@ impl Analyzer {
         let mut tls = TlsStats::default();
         for (sni, st) in &s.tls {
             if literal || *sni == t.host {
-                tls.client_hellos += st.client_hellos;
-                tls.server_hellos += st.server_hellos;
+                tls.client_hellos = tls.client_hellos.saturating_add(st.client_hellos);
+                tls.server_hellos = tls.server_hellos.saturating_add(st.server_hellos);
                 tls.versions.extend(st.versions.iter().copied());
                 tls.server_alerts.extend(st.server_alerts.iter().copied());
                 tls.client_alerts.extend(st.client_alerts.iter().copied());
