@@ -307,6 +307,8 @@ pub struct Analyzer {
     not_decoded: u64,
     snapped: u64,
     flows: HashMap<FlowKey, Flow>,
+    /// Capture time before which a full flow table is not swept again.
+    next_sweep: Option<Duration>,
     endpoints: HashMap<(IpAddr, u16), PortStats>,
     paths: HashMap<IpAddr, PathStats>,
     /// SYN times on ports not followed, kept only to measure path round trips.
@@ -338,6 +340,7 @@ impl Analyzer {
             not_decoded: 0,
             snapped: 0,
             flows: HashMap::new(),
+            next_sweep: None,
             endpoints: HashMap::new(),
             paths: HashMap::new(),
             unfollowed_syns: HashMap::new(),
@@ -494,9 +497,13 @@ impl Analyzer {
             (to_server, false)
         } else if self.flows.contains_key(&to_client) {
             (to_client, true)
-        } else if self.follows_port(t.dport) && t.payload.first() == Some(&22) && !t.rst {
-            // A connection whose SYN was not captured: a TLS handshake record
-            // from the client side starts following it.
+        } else if self.follows_port(t.dport)
+            && t.payload.first() == Some(&22)
+            && t.payload.get(5) == Some(&1)
+            && !t.rst
+        {
+            // A connection whose SYN was not captured: a record that starts
+            // like a ClientHello begins following it.
             if !self.room_for_flow(ts) {
                 self.limits.insert("flow-table-full");
                 return;
@@ -520,9 +527,10 @@ impl Analyzer {
         if from_server && t.syn && t.ack {
             flow.established = true;
             flow.to_client.start_at(t.seq.wrapping_add(1));
-            let stats = self.endpoints.entry(key.server).or_default();
-            stats.synacks = stats.synacks.saturating_add(1);
-            stats.synack_ttls.insert(d.ttl);
+            if let Some(stats) = self.endpoints.get_mut(&key.server) {
+                stats.synacks = stats.synacks.saturating_add(1);
+                stats.synack_ttls.insert(d.ttl);
+            }
             return;
         }
         if from_server && t.rst {
@@ -579,6 +587,11 @@ impl Analyzer {
         if self.flows.len() < MAX_FLOWS {
             return true;
         }
+        // Sweeping is O(table); at most once per 10 s of capture time.
+        if self.next_sweep.is_some_and(|at| now < at) {
+            return false;
+        }
+        self.next_sweep = now.checked_add(Duration::from_secs(10));
         self.flows.retain(|_, f| {
             f.last_ts
                 .checked_add(FLOW_IDLE)
