@@ -222,7 +222,15 @@ where
                     }
                 }
             }
-            Err(Next::TooSmall) => grow(&mut *reader, &mut capacity, offset)?,
+            Err(Next::TooSmall) => {
+                // Refuse at once a record that claims more than MAX_RECORD
+                // instead of growing the buffer towards it first.
+                if claimed_len(summary.format, reader.data()).is_some_and(|n| n > MAX_RECORD as u64)
+                {
+                    return Err(ReadError::RecordTooLarge { offset });
+                }
+                grow(&mut *reader, &mut capacity, offset)?;
+            }
             Err(Next::Truncated) => return Err(ReadError::Truncated { offset }),
             Err(Next::Io) => return Err(ReadError::Io),
             Err(Next::Corrupt(detail)) => return Err(ReadError::Corrupt { offset, detail }),
@@ -273,6 +281,19 @@ fn grow(
     } else {
         Err(ReadError::RecordTooLarge { offset })
     }
+}
+
+/// The length the next record claims (header included): the smaller of
+/// the little- and big-endian readings, so a valid file is never refused.
+fn claimed_len(format: &str, data: &[u8]) -> Option<u64> {
+    let at = match format {
+        "pcap" => 8,
+        "pcapng" => 4,
+        _ => return None,
+    };
+    let raw: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+    let n = u32::from_le_bytes(raw).min(u32::from_be_bytes(raw));
+    Some(u64::from(n) + if format == "pcap" { 16 } else { 0 })
 }
 
 fn note_link(summary: &mut ReadSummary, link: LinkType) {
