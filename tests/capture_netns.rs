@@ -291,6 +291,7 @@ fn firewall_verdicts_from_a_recorded_capture() {
         &client,
         &[
             "tcpdump",
+            "--immediate-mode",
             "-U",
             "-n",
             "-i",
@@ -314,7 +315,9 @@ fn firewall_verdicts_from_a_recorded_capture() {
     s_client(&lab, "closed.test", 8004, &[], "5");
     s_client(&lab, "alert.test", 8444, &["-tls1_3"], "5");
     s_client(&lab, "missing.test", 443, &[], "5");
-    std::thread::sleep(Duration::from_millis(300));
+    // Without --immediate-mode, libpcap would hold packets in the kernel
+    // ring until a block fills or times out, and lose them at SIGINT.
+    std::thread::sleep(Duration::from_millis(500));
     // `ip netns exec` execs tcpdump in place, so this pid is tcpdump's.
     run(&["kill", "-INT", &dump_pid.to_string()]);
     let deadline = Instant::now() + Duration::from_secs(5);
