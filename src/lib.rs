@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod audit;
+pub mod capture;
 pub mod collect;
 pub mod drift;
 pub mod error;
