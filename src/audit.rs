@@ -139,7 +139,13 @@ pub fn unknown_selectors<'a>(pack: &RulePack, opts: &'a AuditOptions) -> Vec<&'a
 pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport {
     let started = OffsetDateTime::now_utc();
     let now = opts.now.unwrap_or(started);
-    let selected_rules: Vec<&Rule> = pack.rules.iter().filter(|r| selected(r, opts)).collect();
+    // NET008 judges packet captures (`hybrid-preflight pcap`), not live probes.
+    let selected_rules: Vec<&Rule> = pack
+        .rules
+        .iter()
+        .filter(|r| selected(r, opts))
+        .filter(|r| !matches!(&r.check, crate::rules::Check::Builtin { name, .. } if name == "capture-analysis"))
+        .collect();
     let needs_crypto = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_crypto(name))
     });
@@ -322,4 +328,58 @@ pub fn local_host_name() -> String {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// `hybrid-preflight pcap`: NET008 for every required endpoint of the
+/// deployment (or, without one, every TLS server name seen in the capture).
+pub fn run_capture(
+    capture: &std::path::Path,
+    deployment: Option<&Deployment>,
+    pack: &RulePack,
+    host: Option<String>,
+) -> Result<AuditReport, crate::error::InputError> {
+    let started = OffsetDateTime::now_utc();
+    let targets: Vec<crate::capture::Target> = deployment
+        .map(|d| {
+            crate::probe::required_endpoints(d)
+                .into_iter()
+                .map(|e| crate::capture::Target {
+                    host: e.host,
+                    port: e.port,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let t0 = Instant::now();
+    let analysis = crate::capture::analyse_file(capture, &targets)?;
+    let per_ms = t0.elapsed().as_secs_f64() * 1000.0 / analysis.per_target.len().max(1) as f64;
+    let rule = pack.rules.iter().find(|r| {
+        matches!(&r.check, crate::rules::Check::Builtin { name, .. } if name == "capture-analysis")
+    });
+    let mut results = Vec::new();
+    if let Some(rule) = rule {
+        for t in &analysis.per_target {
+            let mut o = crate::capture::net008(t);
+            o.evidence
+                .insert("capture".into(), capture.display().to_string().into());
+            o.evidence.insert(
+                "link_type".into(),
+                format!("{:?}", analysis.link_type).into(),
+            );
+            results.push(into_result(rule, t.subject(), o, per_ms));
+        }
+    }
+    let finished = OffsetDateTime::now_utc();
+    Ok(AuditReport {
+        schema_version: AuditReport::SCHEMA_VERSION,
+        tool: ToolInfo::default(),
+        deployment: deployment.map_or_else(|| capture.display().to_string(), |d| d.name.clone()),
+        host: host.unwrap_or_else(local_host_name),
+        started_at: rfc3339(started),
+        finished_at: rfc3339(finished),
+        summary: Summary::of(&results),
+        results,
+        complete: true,
+        waiver_notes: Vec::new(),
+    })
 }

@@ -33,9 +33,28 @@ enum Command {
     /// Every egress flow the deployment needs, as a firewall change request;
     /// with --rules-export, which flows the firewall allows, misses or allows only by a stale IP.
     FirewallRequest(Box<FirewallArgs>),
+    /// Analyse a packet capture (pcap/pcapng) taken on an on-prem host: NET008 per endpoint.
+    Pcap(Box<PcapArgs>),
     /// Fetch a Genesys Cloud org's evidence folder from the Platform API (client credentials;
     /// the secret comes from HYBRID_PREFLIGHT_CLIENT_SECRET).
     Collect(Box<CollectArgs>),
+}
+
+#[derive(Args)]
+struct PcapArgs {
+    /// The capture file (tcpdump, Wireshark, dumpcap: pcap or pcapng).
+    file: PathBuf,
+    /// A deployment manifest: report its required endpoints (else every TLS server name seen).
+    manifest: Option<PathBuf>,
+    /// Report to write (as for `audit`). Repeatable; default `table`.
+    #[arg(long = "report", value_name = "FORMAT[:PATH]")]
+    reports: Vec<ReportSpec>,
+    /// Exit 1 only for fail/error results at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Name this host in reports.
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
 }
 
 #[derive(Args)]
@@ -379,6 +398,22 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::FirewallRequest(f) => firewall_cmd(*f),
+        Command::Pcap(p) => {
+            check_reports(&p.reports)?;
+            let pack = load_pack(&[])?;
+            let deployment = match &p.manifest {
+                Some(m) => Some(evidence::load(m).map_err(|e| anyhow::anyhow!("{e}"))?),
+                None => None,
+            };
+            let result = audit::run_capture(&p.file, deployment.as_ref(), &pack, p.host.clone())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_reports(&result, &p.reports)?;
+            Ok(if result.has_findings_at(p.fail_on) {
+                EXIT_FINDINGS
+            } else {
+                EXIT_CLEAN
+            })
+        }
         Command::Rules(RulesCommand::List { rules }) => {
             let pack = load_pack(&rules)?;
             let mut out = String::new();

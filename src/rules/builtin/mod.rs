@@ -156,6 +156,7 @@ pub static BUILTINS: &[Builtin] = &[
     network::TOKEN,
     network::API,
     network::SKEW,
+    network::CAPTURE,
 ];
 
 /// Whether a built-in needs the per-tenant certificate analysis.

@@ -76,3 +76,17 @@ pub const SKEW: Builtin = Builtin {
         })
     },
 };
+
+/// NET008: judged from a packet capture by `hybrid-preflight pcap`; in an
+/// audit without a capture it does not run (see `audit::run`).
+pub const CAPTURE: Builtin = Builtin {
+    name: "capture-analysis",
+    scope: Scope::Endpoint,
+    validate: no_params,
+    run: |_, _| {
+        Outcome::skip(
+            "no-capture",
+            "no packet capture was analysed (use `hybrid-preflight pcap FILE`)",
+        )
+    },
+};
