@@ -22,6 +22,10 @@ pub struct Derived {
     pub crypto: Vec<TenantCrypto>,
     /// The probes were interrupted before they finished.
     pub interrupted: bool,
+    /// `--capture DIR`: packet evidence per endpoint (same order), for failed ones.
+    pub packets: Vec<Option<PacketEvidence>>,
+    /// Why packets were not captured, when `--capture` was asked for.
+    pub capture_note: Option<String>,
     /// The permissions index; `None` without a permissions export (or when
     /// no tenancy rule is selected).
     pub tenancy: Option<crate::facts::tenancy::TenancyAnalysis>,
@@ -79,8 +83,20 @@ pub struct AuditOptions {
     pub probe: ProbeConfig,
     /// Set from outside (a signal handler) to stop the probes early.
     pub cancel: Option<Cancel>,
+    /// `--capture DIR`: capture the probes' packets (feature `capture`, root or
+    /// CAP_NET_RAW) and write one pcap per failed endpoint.
+    pub capture_dir: Option<std::path::PathBuf>,
     /// Request a token with each tenant's `ewt` credentials (OAU006); off by default.
     pub live_auth: bool,
+}
+
+/// The packets of a failed endpoint's probes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacketEvidence {
+    /// The pcap file written for the endpoint.
+    pub file: std::path::PathBuf,
+    /// What the packets say about the TCP verdict (forged reset, ICMP, silence).
+    pub refinement: Option<(std::net::SocketAddr, crate::capture::TcpRefinement)>,
 }
 
 /// A cancellation flag shared with a signal handler.
@@ -155,10 +171,13 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
             .iter()
             .any(|r| r.meta.scope == Scope::Endpoint)
         && !endpoints.is_empty();
-    let (probes, interrupted) = if probing {
-        probe_blocking(&endpoints, &opts.probe, opts.cancel.as_ref())
-    } else {
-        (Vec::new(), false)
+    let (probes, interrupted, packets, capture_note) = match (&opts.capture_dir, probing) {
+        (Some(dir), true) => probe_with_capture(&endpoints, opts, dir),
+        (_, true) => {
+            let (p, i) = probe_blocking(&endpoints, &opts.probe, opts.cancel.as_ref());
+            (p, i, Vec::new(), None)
+        }
+        _ => (Vec::new(), false, Vec::new(), None),
     };
     let needs_tenancy = selected_rules.iter().any(|r| {
         matches!(&r.check, crate::rules::Check::Builtin { name, .. } if crate::rules::builtin::needs_tenancy(name))
@@ -177,6 +196,8 @@ pub fn run(d: &Deployment, pack: &RulePack, opts: &AuditOptions) -> AuditReport 
         endpoints,
         probes,
         interrupted,
+        packets,
+        capture_note,
         crypto: if needs_crypto {
             analyse_crypto(d)
         } else {
@@ -277,6 +298,115 @@ fn probe_blocking(
             None => (run.await, false),
         }
     })
+}
+
+type ProbeRun = (
+    Vec<EndpointReport>,
+    bool,
+    Vec<Option<PacketEvidence>>,
+    Option<String>,
+);
+
+/// Probes while capturing their packets; writes a pcap per failed endpoint.
+#[cfg(feature = "capture")]
+fn probe_with_capture(
+    endpoints: &[Endpoint],
+    opts: &AuditOptions,
+    dir: &std::path::Path,
+) -> ProbeRun {
+    use crate::capture::{self, live::LiveCapture};
+    // The endpoints' ports, and where --connect-to pins or a proxy send them.
+    let mut ports: Vec<u16> = endpoints.iter().map(|e| e.port).collect();
+    ports.extend(opts.probe.connect_to.iter().filter_map(|c| c.to_port));
+    ports.extend(opts.probe.proxy.as_ref().map(|p| p.port));
+    ports.sort_unstable();
+    ports.dedup();
+    let ports = ports
+        .iter()
+        .map(|p| format!("port {p}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let filter = format!("(tcp and ({ports})) or icmp or icmp6");
+    let live = match LiveCapture::start("any", &filter) {
+        Ok(l) => l,
+        Err(e) => {
+            let (p, i) = probe_blocking(endpoints, &opts.probe, opts.cancel.as_ref());
+            return (p, i, Vec::new(), Some(format!("no packets captured: {e}")));
+        }
+    };
+    let (probes, interrupted) = probe_blocking(endpoints, &opts.probe, opts.cancel.as_ref());
+    let captured = match live.stop() {
+        Ok(c) => c,
+        Err(e) => {
+            return (
+                probes,
+                interrupted,
+                Vec::new(),
+                Some(format!("the capture failed: {e}")),
+            );
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return (
+            probes,
+            interrupted,
+            Vec::new(),
+            Some(format!("cannot create {}: {e}", dir.display())),
+        );
+    }
+    let mut evidence = Vec::with_capacity(probes.len());
+    for r in &probes {
+        let attempts: Vec<&crate::probe::tcp::TcpAttempt> = match &r.tcp {
+            crate::probe::TcpResult::Direct(a) => a.iter().collect(),
+            _ => Vec::new(),
+        };
+        let tls_failed = !matches!(r.tls, crate::probe::tls::TlsResult::Done(_));
+        let failed =
+            attempts.iter().any(|a| a.reason != "open") || (tls_failed && !attempts.is_empty());
+        if !failed {
+            evidence.push(None);
+            continue;
+        }
+        let mut pk = Vec::new();
+        let mut refinement = None;
+        for a in &attempts {
+            let mine = capture::packets_for(captured.link, &captured.packets, a.address);
+            if refinement.is_none() && a.reason != "open" {
+                refinement = capture::refine_tcp_verdict(captured.link, &mine, a.address)
+                    .map(|t| (a.address, t));
+            }
+            pk.extend(mine);
+        }
+        pk.sort_by_key(|p| p.ts);
+        let name = format!(
+            "{}_{}.pcap",
+            r.endpoint.host.replace([':', '/', '\\'], "_"),
+            r.endpoint.port
+        );
+        let file = dir.join(name);
+        match capture::write_pcap(&file, captured.link, &pk) {
+            Ok(()) => evidence.push(Some(PacketEvidence { file, refinement })),
+            Err(_) => evidence.push(None),
+        }
+    }
+    (probes, interrupted, evidence, None)
+}
+
+/// Without the `capture` feature there is no live capture; the CLI refuses
+/// `--capture` before this is reached.
+#[cfg(not(feature = "capture"))]
+fn probe_with_capture(
+    endpoints: &[Endpoint],
+    opts: &AuditOptions,
+    _dir: &std::path::Path,
+) -> ProbeRun {
+    let (p, i) = probe_blocking(endpoints, &opts.probe, opts.cancel.as_ref());
+    (
+        p,
+        i,
+        Vec::new(),
+        Some("this build has no live capture (build with --features capture)".to_owned()),
+    )
 }
 
 fn timed(rule: &Rule, subject: String, f: impl FnOnce() -> Outcome) -> CheckResult {

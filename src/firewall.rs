@@ -263,9 +263,14 @@ fn port_matches(rule: &str, port: u16) -> bool {
     })
 }
 
+/// Whether a rule's source covers the flow's source group. Without named
+/// sources in the manifest only `any` rules are known to apply.
 fn source_matches(rule: &str, flow: &Flow) -> bool {
-    if is_any(rule) || flow.source_addresses.is_empty() {
+    if is_any(rule) {
         return true;
+    }
+    if flow.source_addresses.is_empty() {
+        return false;
     }
     if rule.eq_ignore_ascii_case(&flow.source) {
         return true;

@@ -153,6 +153,10 @@ struct AuditArgs {
     /// Name this host in reports (default: the system host name); useful in containers.
     #[arg(long, value_name = "NAME")]
     host: Option<String>,
+    /// Capture the probes' packets and write one pcap per failed endpoint into DIR
+    /// (build feature `capture`; needs root or CAP_NET_RAW).
+    #[arg(long, value_name = "DIR")]
+    capture: Option<PathBuf>,
     /// A previous run's JSON report: mark every result new, fixed, unchanged or changed.
     #[arg(long, value_name = "PREVIOUS.json")]
     baseline: Option<PathBuf>,
@@ -233,8 +237,13 @@ impl NetworkArgs {
                 .push(ConnectTo::parse(c).map_err(|e| anyhow::anyhow!("--connect-to `{c}`: {e}"))?);
         }
         for f in &self.ca_file {
-            if !f.is_file() {
-                bail!("--ca-file {}: file not found", f.display());
+            let text =
+                evidence::text::read_text(f).map_err(|e| anyhow::anyhow!("--ca-file {e}"))?;
+            if !text.contains("-----BEGIN CERTIFICATE-----") {
+                bail!(
+                    "--ca-file {}: no `BEGIN CERTIFICATE` block found (expected PEM certificates)",
+                    f.display()
+                );
             }
         }
         if self.concurrency == 0 {
@@ -259,6 +268,26 @@ impl NetworkArgs {
             retries: self.retries.min(5),
             ..ProbeConfig::default()
         })
+    }
+}
+
+/// `--capture` needs the feature, privileges and live probes.
+fn check_capture(offline: bool) -> Result<()> {
+    if offline {
+        bail!("--capture records the live probes' packets; it cannot be combined with --offline");
+    }
+    #[cfg(not(feature = "capture"))]
+    bail!(
+        "this build has no live packet capture: rebuild with `cargo build --release --features capture` (needs libpcap)"
+    );
+    #[cfg(feature = "capture")]
+    {
+        if !hybrid_preflight::capture::live::has_capture_privilege() {
+            bail!(
+                "--capture needs root or the CAP_NET_RAW capability (e.g. `sudo setcap cap_net_raw+ep $(which hybrid-preflight)`)"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -420,7 +449,10 @@ fn run(cli: Cli) -> Result<u8> {
             for r in &pack.rules {
                 out.push_str(&format!(
                     "{:<8} {:<9} {:<18} {}\n",
-                    r.meta.code, r.meta.severity, r.meta.category, r.meta.title
+                    r.meta.code,
+                    r.meta.severity.as_str(),
+                    r.meta.category,
+                    r.meta.title
                 ));
             }
             print(&out)?;
@@ -441,11 +473,14 @@ fn load_pack(user: &[PathBuf]) -> Result<RulePack> {
     RulePack::load(user).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error, and
+/// the exit code still says whether there were findings.
 fn print(s: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 fn audit_cmd(a: AuditArgs) -> Result<u8> {
@@ -467,6 +502,9 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
     };
     let pack = load_pack(&a.rules)?;
     a.network.probe_config(None)?; // flags are checked before anything is loaded
+    if a.capture.is_some() {
+        check_capture(a.offline)?;
+    }
     let mut opts = AuditOptions {
         offline: a.offline,
         select: a.select.clone(),
@@ -475,6 +513,7 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         host: a.host.clone(),
         probe: ProbeConfig::default(),
         cancel: Some(interrupt_on_signals()),
+        capture_dir: a.capture.clone(),
         live_auth: a.live_auth,
     };
     let unknown = audit::unknown_selectors(&pack, &opts);
@@ -495,6 +534,9 @@ fn audit_cmd(a: AuditArgs) -> Result<u8> {
         hybrid_preflight::drift::mark(&mut result, b);
     }
     write_reports(&result, &a.reports)?;
+    if result.results.is_empty() {
+        eprintln!("hybrid-preflight: warning: no check ran (see --select/--ignore)");
+    }
     if let Some(code) = interrupted_exit_code() {
         return Ok(code);
     }
@@ -605,6 +647,14 @@ fn collect_cmd(c: CollectArgs) -> Result<u8> {
 fn check_reports(specs: &[ReportSpec]) -> Result<()> {
     if specs.iter().filter(|r| r.target == Target::Stdout).count() > 1 {
         bail!("only one --report can write to stdout");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for s in specs {
+        if let Target::File(p) = &s.target
+            && !seen.insert(p.clone())
+        {
+            bail!("two --report options write to {}", p.display());
+        }
     }
     Ok(())
 }

@@ -436,3 +436,29 @@ fn wrong_password_and_foreign_key() {
         v("fail", Some("certificate-not-on-idp"))
     );
 }
+
+#[test]
+fn single_tenant_ini_placement_is_not_assumed() {
+    let f = Fixture::copy_of("examples/two-tenants");
+    f.write(
+        "single.yaml",
+        "name: one\nmulti_tenant: false\nservices: [predictive-engagement]\ntenants:\n  - name: Acme_Retail\n    transaction: onprem/acme_retail.cfg\n",
+    );
+    let out = f.path("r.json");
+    let r = support::run(&[
+        "audit",
+        f.path("single.yaml").to_str().unwrap(),
+        "--offline",
+        "--select",
+        "CFG002",
+        "--report",
+        &format!("json:{}", out.display()),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let rep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        verdict(&rep, "CFG002", "tenant:Acme_Retail"),
+        v("error", Some("placement-unknown"))
+    );
+}

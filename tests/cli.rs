@@ -344,3 +344,22 @@ fn no_secret_reaches_any_output() {
         }
     }
 }
+
+#[cfg(not(feature = "capture"))]
+#[test]
+fn capture_needs_the_feature() {
+    let f = Fixture::sample();
+    let r = run(&[
+        "audit",
+        f.dir.path().to_str().unwrap(),
+        "--capture",
+        "/tmp/x",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("rebuild with `cargo build --release --features capture`"),
+        "{}",
+        r.stderr
+    );
+}

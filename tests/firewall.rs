@@ -182,3 +182,33 @@ fn works_offline_and_rejects_a_bad_export() {
         r.stderr
     );
 }
+
+#[test]
+fn without_named_sources_only_any_rules_cover_a_flow() {
+    let f = Fixture::copy_of("examples/single-tenant");
+    f.write("r.csv", "source,destination,port,action\nSomeone else,login.mypurecloud.ie,443,allow\n192.168.99.7/32,api.mypurecloud.ie,443,allow\nany,apps.mypurecloud.ie,443,allow\n");
+    let r = run(&[
+        "firewall-request",
+        f.dir.path().to_str().unwrap(),
+        "--no-resolve",
+        "--rules-export",
+        f.path("r.csv").to_str().unwrap(),
+        "--report",
+        "json:-",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let st = |d: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["destination"] == d)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(st("login.mypurecloud.ie"), "missing");
+    assert_eq!(st("api.mypurecloud.ie"), "missing");
+    assert_eq!(st("apps.mypurecloud.ie"), "allowed");
+}

@@ -125,3 +125,129 @@ fn no_secret_in_help_version_or_a_traced_run() {
         }
     }
 }
+
+#[test]
+fn a_device_or_fifo_is_written_into_not_replaced() {
+    if !is_root() {
+        eprintln!("skipping: mknod needs root");
+        return;
+    }
+    let f = Fixture::sample();
+    // A private copy of /dev/null (char 1:3) and a FIFO with a reader.
+    let null = f.path("null");
+    assert!(
+        std::process::Command::new("mknod")
+            .args([null.to_str().unwrap(), "c", "1", "3"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = run(&[
+        "audit",
+        f.dir.path().to_str().unwrap(),
+        "--offline",
+        "--select",
+        "CFG001",
+        "--report",
+        &format!("json:{}", null.display()),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&null)
+            .unwrap()
+            .file_type()
+            .is_char_device(),
+        "the device must survive"
+    );
+    let fifo = f.path("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let r = run(&[
+        "audit",
+        f.dir.path().to_str().unwrap(),
+        "--offline",
+        "--select",
+        "CFG001",
+        "--report",
+        &format!("json:{}", fifo.display()),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(reader.join().unwrap().contains("\"schema_version\": 1"));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+}
+
+#[test]
+fn a_directory_or_the_same_path_twice_is_refused() {
+    let f = Fixture::sample();
+    let dir = f.dir.path().to_str().unwrap();
+    let r = run(&[
+        "audit",
+        dir,
+        "--offline",
+        "--report",
+        &format!("json:{dir}"),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("cannot write report") && r.stderr.contains("is a directory"),
+        "{}",
+        r.stderr
+    );
+    let same = f.path("same.json");
+    let r = run(&[
+        "audit",
+        dir,
+        "--offline",
+        "--report",
+        &format!("json:{}", same.display()),
+        "--report",
+        &format!("junit:{}", same.display()),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("two --report options write to"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_closed_stdout_keeps_the_findings_exit_code() {
+    let f = Fixture::copy_of("examples/two-tenants");
+    let mut child = std::process::Command::new(support::BIN)
+        .args([
+            "audit",
+            f.dir.path().to_str().unwrap(),
+            "--offline",
+            "--report",
+            "json:-",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}

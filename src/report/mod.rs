@@ -101,6 +101,26 @@ pub fn render(format: Format, report: &AuditReport, style: Style) -> String {
 /// Writes `text` to `path` atomically: a temporary file in the same
 /// directory, flushed and synced, then renamed over the target.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    // A device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written into,
+    // never replaced; a directory is refused. A symlink is replaced, not
+    // followed (it may have been planted to redirect the report).
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        let t = meta.file_type();
+        if t.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket() {
+                let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+                return f.write_all(text.as_bytes());
+            }
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

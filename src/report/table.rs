@@ -65,9 +65,15 @@ pub fn render(report: &AuditReport, style: Style) -> String {
         ]);
     }
     let s = &report.summary;
+    // Rules that passed on every subject they ran on.
     let mut passed: Vec<&str> = Vec::new();
-    for r in report.results.iter().filter(|r| r.status == Status::Pass) {
-        if passed.last() != Some(&r.rule.as_str()) && !passed.contains(&r.rule.as_str()) {
+    for r in &report.results {
+        let all_pass = report
+            .results
+            .iter()
+            .filter(|x| x.rule == r.rule)
+            .all(|x| x.status == Status::Pass);
+        if all_pass && !passed.contains(&r.rule.as_str()) {
             passed.push(&r.rule);
         }
     }

@@ -107,11 +107,21 @@ fn object_placement(ctx: &Ctx<'_>, _: &Value) -> Outcome {
         let multi = ctx.deployment.multi_tenant;
         let Some(owner) = obj.tenant.as_deref() else {
             // INI exports carry options only: the manifest says whose they are.
-            return Ok(Outcome::pass(format!(
-                "placement taken from the manifest: the export is {}'s",
-                t.name
-            ))
-            .with("placement_source", "manifest"));
+            let env = t.name == "Environment" || t.name == "Resources";
+            if multi || env {
+                return Ok(Outcome::pass(format!(
+                    "placement taken from the manifest: the export is {}'s",
+                    t.name
+                ))
+                .with("placement_source", "manifest"));
+            }
+            return Ok(Outcome::error(
+                "placement-unknown",
+                format!(
+                    "the INI export does not record the object's tenant, and the manifest names the tenant `{}`, not Environment: export the object as JSON (with `tenant`) or name the tenant Environment",
+                    t.name
+                ),
+            ));
         };
         let env = owner == "Environment" || owner == "Resources";
         let o = match (multi, env) {

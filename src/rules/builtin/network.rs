@@ -36,8 +36,44 @@ macro_rules! net {
 }
 
 net!(DNS, "dns-resolves", probe::net001);
-net!(TCP, "tcp-reachable", probe::net002);
 net!(TLS, "tls-handshake", probe::net003);
+
+/// Adds the endpoint's capture file (`audit --capture`) to an outcome.
+fn with_packets(ctx: &Ctx<'_>, mut o: Outcome) -> Outcome {
+    if let Some(note) = &ctx.derived.capture_note {
+        o.evidence.insert("capture".into(), note.clone().into());
+    }
+    if let Some(Some(p)) = ctx.endpoint.and_then(|i| ctx.derived.packets.get(i)) {
+        o.evidence
+            .insert("capture_file".into(), p.file.display().to_string().into());
+    }
+    o
+}
+
+/// NET002: the probe's verdict, refined by the packets when captured (a
+/// forged reset, the router that sent an ICMP, silence).
+pub const TCP: Builtin = Builtin {
+    name: "tcp-reachable",
+    scope: Scope::Endpoint,
+    validate: no_params,
+    run: |ctx, _| {
+        let o = report(ctx).map_or_else(|o| o, probe::net002);
+        let refinement = ctx
+            .endpoint
+            .and_then(|i| ctx.derived.packets.get(i))
+            .and_then(|p| p.as_ref())
+            .and_then(|p| p.refinement.as_ref());
+        let mut o = with_packets(ctx, o);
+        if let Some((server, r)) = refinement
+            && o.status == crate::result::Status::Fail
+        {
+            o.reason = Some(r.reason().to_owned());
+            o.message = r.message(*server);
+            o.evidence.insert("packets".into(), r.evidence());
+        }
+        o
+    },
+};
 net!(TOKEN, "token-endpoint", probe::net005);
 net!(API, "api-endpoint", probe::net006);
 
