@@ -7,18 +7,9 @@ mod support;
 
 use support::{Fixture, run};
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
 #[test]
 fn failed_endpoints_get_a_pcap_and_a_refined_verdict() {
-    if !is_root() {
+    if !support::is_root() {
         assert!(std::env::var_os("CI").is_none(), "CI runs as root");
         eprintln!("skipping: live capture needs root");
         return;

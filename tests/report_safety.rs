@@ -36,18 +36,9 @@ fn a_symlink_in_place_of_the_report_is_replaced_not_followed() {
     );
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
 #[test]
 fn a_full_disk_keeps_the_previous_report_and_leaves_no_temp_file() {
-    if !is_root() {
+    if !support::is_root() {
         assert!(std::env::var_os("CI").is_none(), "CI runs as root");
         eprintln!("skipping: mounting a tmpfs needs root");
         return;
@@ -128,7 +119,7 @@ fn no_secret_in_help_version_or_a_traced_run() {
 
 #[test]
 fn a_device_or_fifo_is_written_into_not_replaced() {
-    if !is_root() {
+    if !support::is_root() {
         eprintln!("skipping: mknod needs root");
         return;
     }

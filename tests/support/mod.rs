@@ -197,3 +197,13 @@ pub fn non_passes(report: &Value, prefixes: &[&str]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Whether the tests run as root (namespaces, mounts, mknod, live capture).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
